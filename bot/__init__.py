@@ -1,0 +1,1 @@
+"""AI Retro: weekly AI retrospectives in Slack that measure value, not token volume."""

@@ -1,0 +1,39 @@
+"""The Bolt app factory. Nothing here needs a token at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.listeners import register_listeners
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A Web API client for ``settings.slack_api_url`` that retries on 429 (honouring Retry-After)."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.api_url,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=5)],
+    )
+
+
+def create_app(settings: Settings, engine: Engine, *, verify_token: bool = True) -> App:
+    app = App(
+        client=make_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        token_verification_enabled=verify_token,
+        process_before_response=False,
+    )
+
+    def inject_engine(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
+        context["engine"] = engine
+        next()
+
+    app.use(inject_engine)
+    register_listeners(app)
+    return app

@@ -1,0 +1,22 @@
+"""The digest message posted to the team channel."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+
+from bot.digest.figures import DigestFigures
+from bot.digest.sections import PRIVACY_NOTE, SLACK_STYLE, digest_sections, title
+from bot.formatting import clip
+
+SECTION_TEXT_LIMIT = 3000
+HEADER_TEXT_LIMIT = 150
+
+
+def digest_blocks(figures: DigestFigures) -> list[Block]:
+    blocks: list[Block] = [HeaderBlock(text=clip(title(figures), HEADER_TEXT_LIMIT))]
+    for section in digest_sections(figures, SLACK_STYLE):
+        body = "\n".join(f"• {line}" if len(section.lines) > 1 else line for line in section.lines)
+        text = clip(f"*{section.title}*\n{body}", SECTION_TEXT_LIMIT)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+    blocks += [DividerBlock(), ContextBlock(elements=[MarkdownTextObject(text=PRIVACY_NOTE)])]
+    return blocks

@@ -1,0 +1,176 @@
+"""The ``airetro`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import ConfigError, Settings, load_settings, require_slack
+from bot.schedule_spec import parse_week
+from storage.engine import make_engine, migrate
+
+
+class CliError(Exception):
+    """An operator-facing failure: printed as one line, exit status 1."""
+
+
+def _engine(settings: Settings) -> Engine:
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return engine
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import create_app
+    from bot.scheduler import build_scheduler
+    from bot.serve import serve_http_forever, serve_socket_mode
+
+    require_slack(settings, serving=True)
+    engine = _engine(settings)
+    app = create_app(settings, engine)
+    scheduler = build_scheduler(engine, app.client)
+    scheduler.start()
+    try:
+        if settings.slack_app_token:
+            serve_socket_mode(app, settings.slack_app_token)
+        else:
+            serve_http_forever(app, args.port or settings.port)
+    finally:
+        scheduler.shutdown(wait=False)
+    return 0
+
+
+def cmd_demo(_args: argparse.Namespace, _settings: Settings) -> int:
+    from bot.demo import run_demo
+
+    return run_demo()
+
+
+def cmd_team_create(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import teams
+
+    spec = teams.team_spec(
+        args.name, args.channel, args.member, args.tz, args.prompt, args.digest, args.min_respondents
+    )
+    team = teams.create_team(_engine(settings), spec)
+    print(
+        f"Created team {team.name}: {len(spec.member_ids)} members, digest in {team.channel_id}, "
+        f"prompts {spec.prompt}, digest {spec.digest} ({team.tz}), min respondents {team.min_respondents}"
+    )
+    return 0
+
+
+def _client(settings: Settings):  # noqa: ANN202 - WebClient, imported lazily
+    from bot.app import make_client
+
+    require_slack(settings, serving=False)
+    return make_client(settings)
+
+
+def cmd_prompts_send(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import prompts, teams
+
+    engine = _engine(settings)
+    team = teams.find_team(engine, args.team)
+    report = prompts.send_prompts(engine, _client(settings), team)
+    print(f"{team.name} {report.week}: {len(report.sent)} sent, {len(report.already)} already prompted")
+    for user, error in report.failed.items():
+        print(f"  failed for {user}: {error}")
+    return 1 if report.failed else 0
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.digest.sections import digest_text
+    from bot.services import digests, teams
+
+    engine = _engine(settings)
+    team = teams.find_team(engine, args.team)
+    week = parse_week(args.week) if args.week else digests.digest_week(team)
+    print(digest_text(digests.compute_team_digest(engine, team, week)))
+    if args.post:
+        posted = digests.post_digest(engine, _client(settings), team, week)
+        print(f"\nPosted to {team.channel_id}." if posted else f"\nAlready posted for {week}; not posted again.")
+    return 0
+
+
+def cmd_import_usage(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.usage_import import import_usage_csv, slack_email_lookup
+
+    engine = _engine(settings)
+    lookup = slack_email_lookup(_client(settings)) if settings.slack_bot_token else None
+    report = import_usage_csv(engine, Path(args.file), lookup)
+    print(f"Imported {report.rows} rows from {args.file}: {report.attributed} matched to people.")
+    if report.unattributed_keys:
+        keys = ", ".join(sorted(report.unattributed_keys))
+        print(f"Unattributed (kept, shown as unattributed): {keys}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="airetro", description="AI Retro: weekly AI retrospectives in Slack.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the Slack app (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    serve.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("demo", help="run one full week against an embedded Slack stand-in").set_defaults(func=cmd_demo)
+
+    team = sub.add_parser("team", help="manage teams").add_subparsers(dest="team_command", required=True)
+    create = team.add_parser("create", help="create a team")
+    create.add_argument("name")
+    create.add_argument("--channel", required=True, help="digest channel ID (C…)")
+    create.add_argument("--member", action="append", required=True, help="member user ID (U…), repeatable")
+    create.add_argument("--tz", required=True, help="IANA time zone, e.g. Europe/Berlin")
+    create.add_argument("--prompt", required=True, help='prompt time, e.g. "mon 10:00"')
+    create.add_argument("--digest", required=True, help='digest time, e.g. "fri 16:00"')
+    create.add_argument("--min-respondents", type=int, default=3)
+    create.set_defaults(func=cmd_team_create)
+
+    prompts = sub.add_parser("prompts", help="weekly prompts").add_subparsers(dest="prompts_command", required=True)
+    send = prompts.add_parser("send", help="send this week's prompts now (members already prompted are skipped)")
+    send.add_argument("--team", required=True)
+    send.set_defaults(func=cmd_prompts_send)
+
+    digest = sub.add_parser("digest", help="print (or post) a team's digest")
+    digest.add_argument("--team", required=True)
+    digest.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the current retro week)")
+    digest.add_argument("--post", action="store_true", help="post it to the team channel (once per week)")
+    digest.set_defaults(func=cmd_digest)
+
+    usage = sub.add_parser("import-usage", help="import token usage from a CSV file")
+    usage.add_argument("file", help="CSV: email_or_slack_id,date,model,input_tokens,output_tokens,cost_usd")
+    usage.set_defaults(func=cmd_import_usage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return args.func(args, load_settings())
+    except (ConfigError, CliError) as exc:
+        print(f"airetro: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ConfigError) else 1
+    except (ValueError, LookupError) as exc:
+        print(f"airetro: {exc}", file=sys.stderr)
+        return 1
+    except SlackApiError as exc:
+        print(f"airetro: Slack answered '{exc.response.get('error')}'", file=sys.stderr)
+        return 1
+    except (SlackClientError, BoltError) as exc:
+        print(f"airetro: cannot talk to Slack: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"airetro: database error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,124 @@
+"""``airetro demo``: one full week against the embedded Slack stand-in, no Slack account needed.
+
+It creates a demo team, imports a week of token usage, sends the prompts, answers them through
+the same signed HTTP requests and interaction handlers real clicks use, posts the digest and
+prints it.
+"""
+
+from __future__ import annotations
+
+import csv
+import secrets
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.digest.sections import Style, digest_text
+from bot.schedule_spec import local_week, parse_tz, week_days
+from bot.serve import start_http
+from bot.services import digests, prompts, teams
+from bot.services.usage_import import import_usage_csv, slack_email_lookup
+from bot.standin.inbound import SlackSender
+from bot.standin.member import SimulatedMember
+from bot.standin.web_api import SlackWebApi, users_from
+from storage.engine import make_engine, migrate
+
+TOKEN = "xoxb-demo"
+CHANNEL = "C0DEMO001"
+TZ = "Europe/Berlin"
+NAMES = ["ada", "grace", "linus", "margaret", "ken"]
+# Daily usage per person for the demo week: (model, input tokens, output tokens, dollars).
+USAGE = {
+    "ada": ("claude-sonnet-4-5", 180_000, 22_000, 1.95),
+    "grace": ("gpt-4.1", 90_000, 12_000, 0.84),
+    "linus": ("claude-sonnet-4-5", 260_000, 30_000, 2.70),
+    "margaret": ("claude-opus-4-1", 40_000, 5_000, 1.35),
+    "ken": ("gpt-4.1", 20_000, 3_000, 0.19),
+}
+
+
+def write_usage_csv(path: Path, week: str, emails: dict[str, str]) -> None:
+    monday, _ = week_days(week)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["email_or_slack_id", "date", "model", "input_tokens", "output_tokens", "cost_usd"])
+        for name, (model, tokens_in, tokens_out, cost) in USAGE.items():
+            for offset in range(5):
+                day = monday + timedelta(days=offset)
+                writer.writerow([emails[name], day.isoformat(), model, tokens_in, tokens_out, f"{cost:.2f}"])
+
+
+def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: Path | None = None) -> int:
+    now = now or datetime.now(UTC)
+    say = lambda text: print(text, file=out, flush=True)  # noqa: E731
+    users = users_from(NAMES)
+    ids = {u.name: u.id for u in users}
+    secret = secrets.token_hex(16)
+    with tempfile.TemporaryDirectory(prefix="airetro-demo-") as tmp, SlackWebApi(TOKEN, users) as slack:
+        engine = make_engine(f"sqlite:///{tmp}/demo.db")
+        migrate(engine)
+        settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=secret, slack_api_url=slack.url)
+        app = create_app(settings, engine)
+        http = start_http(app)
+        try:
+            say(f"Slack stand-in on {slack.url}, app on {http.url}")
+            spec = teams.team_spec("Payments", CHANNEL, list(ids.values()), TZ, "mon 10:00", "fri 16:00", 3)
+            team = teams.create_team(engine, spec)
+            week = local_week(now, parse_tz(TZ))
+            say(f"Team {team.name}: {len(ids)} members, prompts mon 10:00, digest fri 16:00 ({TZ}), week {week}")
+
+            usage_file = Path(tmp) / "usage.csv"
+            write_usage_csv(usage_file, week, {u.name: u.email for u in users})
+            report = import_usage_csv(engine, usage_file, slack_email_lookup(app.client))
+            say(f"Imported {report.rows} usage rows ({report.attributed} matched to members by e-mail)")
+
+            sent = prompts.send_prompts(engine, app.client, team, now=now)
+            say(f"Sent {len(sent.sent)} prompt DMs")
+
+            member = {name: SimulatedMember(slack, SlackSender(http.url, secret), uid) for name, uid in ids.items()}
+            member["ada"].log_moment(
+                what="Claude Code wrote the migration tests for the billing export",
+                outcome="tests",
+                time_saved="2h_4h",
+                quality="better",
+                counterfactual="later",
+                tool="claude_code",
+                link="https://github.com/acme/payments/pull/812",
+                sharing="named",
+            )
+            member["ada"].log_moment(
+                what="Asked for a refactor of the retry loop; had to redo it by hand",
+                outcome="other",
+                time_saved="cost",
+                quality="redo",
+                counterfactual="yes",
+                tool="cursor",
+                sharing="private",
+            )
+            member["grace"].log_moment(
+                what="Traced a flaky settlement job to a timezone bug in minutes",
+                outcome="bug",
+                time_saved="1h_2h",
+                quality="same",
+                counterfactual="no",
+                tool="chatgpt",
+                sharing="anonymous",
+            )
+            member["linus"].didnt_help()
+            member["margaret"].skip()
+            say("Answers: ada logged 2 moments, grace 1, linus: AI didn't help, margaret skipped, ken did not answer")
+
+            digests.post_digest(engine, app.client, team, week)
+            posted = slack.channel_messages(CHANNEL)
+            say(f"Digest posted to #{CHANNEL} ({len(posted)} message, {len(posted[0]['blocks'])} blocks)\n")
+            figures = digests.compute_team_digest(engine, team, week)
+            names = {u.id: u.name for u in users}
+            say(digest_text(figures, Style(mention=lambda uid: "@" + names.get(uid, uid), escape=lambda s: s)))
+        finally:
+            http.stop()
+            engine.dispose()
+    return 0

@@ -1,0 +1,1 @@
+"""Digest maths (pure) and its plain-text rendering."""

@@ -1,0 +1,128 @@
+"""The digest's wording: figures → titled lines. Shared by Block Kit (Slack) and the terminal.
+
+Pure functions. A ``Style`` says how a named author is shown (``<@U…>`` in Slack, a display
+name in the terminal) and how free text is escaped (mrkdwn in Slack, as-is in the terminal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import formatting as fmt
+from bot import vocabulary as v
+from bot.digest.figures import DigestFigures
+
+HIGHLIGHT_CHARS = 280
+MAX_HIGHLIGHTS = 10
+PRIVACY_NOTE = (
+    "Team totals only: nobody is ranked or named by tokens, and answers stay private "
+    "unless their author chose to share them."
+)
+
+
+@dataclass(frozen=True)
+class Style:
+    mention: Callable[[str], str]
+    escape: Callable[[str], str]
+
+
+SLACK_STYLE = Style(mention=lambda uid: f"<@{uid}>", escape=fmt.slack_escape)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    lines: tuple[str, ...]
+
+
+def title(figures: DigestFigures) -> str:
+    return f"Weekly AI retro: {figures.team}, {figures.week}"
+
+
+def _counts(counts: dict[str, int], labels: dict[str, str]) -> str:
+    return " · ".join(f"{labels[key].lower()} {n}" for key, n in counts.items())
+
+
+def _responses(f: DigestFigures) -> Section:
+    if not f.prompted:
+        return Section("Responses", ("Nobody was prompted this week.",))
+    rate = fmt.percent(f.response_rate or 0.0)
+    lines = [
+        f"{f.responded} of {f.prompted} answered ({rate}): {f.helped} logged where AI helped, "
+        f"{f.didnt_help} said it didn't help, {f.skipped} skipped."
+    ]
+    if f.suppressed:
+        lines.append(
+            f"Only {f.respondents} gave an answer, fewer than the {f.min_respondents} needed to keep answers "
+            "anonymous, so no breakdown is shown this week."
+        )
+    return Section("Responses", tuple(lines))
+
+
+def _outcomes(f: DigestFigures) -> Section:
+    if not f.moments:
+        return Section("Outcomes", ("No moments logged this week.",))
+    kinds = ", ".join(f"{n} × {v.OUTCOMES[key].lower()}" for key, n in f.outcomes.items())
+    lines = [
+        f"{f.moments} moments logged: {kinds}.",
+        f"Estimated time saved: {fmt.hours(f.hours_saved)}.",
+        f"Quality vs without AI: {_counts(f.quality, v.QUALITY)}.",
+        f"Would not have happened without AI: {f.would_not_have_happened} (would have happened later: "
+        f"{f.would_have_happened_later}).",
+        f"Friction: {f.friction} moment(s) cost time; {f.didnt_help} member(s) said AI didn't help.",
+    ]
+    return Section("Outcomes", tuple(lines))
+
+
+def _value_per_token(f: DigestFigures) -> Section:
+    if not f.tokens:
+        return Section("Value per token", ("No token usage imported for this week.",))
+    lines = [f"Team usage: {fmt.tokens(f.tokens)} tokens, {fmt.dollars(f.cost_usd)}."]
+    if f.tokens_per_outcome is not None:
+        per_outcome = f"{fmt.tokens(f.tokens_per_outcome)} tokens"
+        if f.cost_per_outcome is not None:
+            per_outcome += f", {fmt.dollars(f.cost_per_outcome)}"
+        lines.append(f"Per reported outcome: {per_outcome}.")
+    if f.hours_per_100_usd is not None:
+        lines.append(f"Time saved per $100 of tokens: {fmt.hours(round(f.hours_per_100_usd, 1))}.")
+    if f.tokens_without_value_share is not None:
+        lines.append(
+            f"Tokens used in member-weeks with no reported outcome: {fmt.percent(f.tokens_without_value_share)}."
+        )
+    return Section("Value per token", tuple(lines))
+
+
+def _highlights(f: DigestFigures, style: Style) -> Section | None:
+    if not f.highlights:
+        return None
+    lines = []
+    for h in f.highlights[:MAX_HIGHLIGHTS]:
+        line = f"{v.OUTCOMES[h.outcome]}: {style.escape(fmt.clip(fmt.one_line(h.text), HIGHLIGHT_CHARS))}"
+        if h.link:
+            line += f" ({style.escape(h.link)})"
+        line += f" ({style.mention(h.author)})" if h.author else " (anonymous)"
+        lines.append(line)
+    if len(f.highlights) > MAX_HIGHLIGHTS:
+        lines.append(f"…and {len(f.highlights) - MAX_HIGHLIGHTS} more.")
+    return Section("Shared highlights", tuple(lines))
+
+
+def digest_sections(figures: DigestFigures, style: Style) -> list[Section]:
+    sections = [_responses(figures)]
+    if figures.suppressed:
+        return sections
+    sections += [_outcomes(figures), _value_per_token(figures)]
+    highlights = _highlights(figures, style)
+    if highlights:
+        sections.append(highlights)
+    return sections
+
+
+def digest_text(figures: DigestFigures, style: Style = SLACK_STYLE) -> str:
+    """The whole digest as plain text (terminal output and the message's notification fallback)."""
+    out = [title(figures), "=" * len(title(figures))]
+    for section in digest_sections(figures, style):
+        out += ["", section.title, *(f"  {line}" for line in section.lines)]
+    out += ["", PRIVACY_NOTE]
+    return "\n".join(out)

@@ -1,0 +1,53 @@
+"""A simulated team member: reads their DM in the stand-in and clicks/submits like a person would."""
+
+from __future__ import annotations
+
+from bot.blocks.prompt import DIDNT_HELP, LOG_MOMENT, SKIP_WEEK
+from bot.standin.inbound import Response, SlackSender, state_values
+from bot.standin.web_api import SlackWebApi
+
+
+class SimulatedMember:
+    def __init__(self, slack: SlackWebApi, sender: SlackSender, user_id: str) -> None:
+        self.slack, self.sender, self.user_id = slack, sender, user_id
+        self.dm = slack.dm_channel(user_id)
+
+    def prompt(self) -> dict:
+        """The latest version of the weekly prompt in this member's DM."""
+        messages = self.slack.channel_messages(self.dm)
+        if not messages:
+            raise LookupError(f"{self.user_id} has no DM from the bot")
+        return messages[-1]
+
+    def _after(self, method: str, response: Response, before: int) -> Response:
+        if response.status == 200:
+            self.slack.wait_for(method, before + 1)
+        return response
+
+    def click(self, action_id: str) -> Response:
+        return self.sender.click(self.user_id, self.prompt(), self.dm, action_id)
+
+    def open_log_modal(self) -> dict:
+        before = len(self.slack.calls("views.open"))
+        self._after("views.open", self.click(LOG_MOMENT), before)
+        return self.slack.last_opened_view()
+
+    def submit(self, view: dict, answers: dict[str, str | None]) -> Response:
+        return self.sender.submit(self.user_id, view, state_values(view, answers))
+
+    def log_moment(self, **answers: str | None) -> Response:
+        """Click "Log where AI helped", fill the modal with ``answers`` (block_id → value), submit."""
+        view = self.open_log_modal()
+        before = len(self.slack.calls("chat.update"))
+        response = self.submit(view, answers)
+        if response.status == 200 and not response.body:
+            self.slack.wait_for("chat.update", before + 1)
+        return response
+
+    def didnt_help(self) -> Response:
+        before = len(self.slack.calls("chat.update"))
+        return self._after("chat.update", self.click(DIDNT_HELP), before)
+
+    def skip(self) -> Response:
+        before = len(self.slack.calls("chat.update"))
+        return self._after("chat.update", self.click(SKIP_WEEK), before)

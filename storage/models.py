@@ -1,0 +1,165 @@
+"""SQLModel tables.
+
+Every write the bot makes in response to Slack is guarded by a unique key, so a retried or
+duplicated delivery can only ever find the row it already wrote:
+
+* one prompt delivery per (cycle = team + week, member);
+* one logged moment per modal view (Slack's ``view.id``);
+* one digest per (team, week);
+* one usage record per (source, person, day, model);
+* one token summary per (person, week).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "teams"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    channel_id: str
+    tz: str
+    prompt_weekday: int  # 0 = Monday, ISO order
+    prompt_time: str  # "HH:MM", team-local
+    digest_weekday: int
+    digest_time: str
+    min_respondents: int = 3
+    paused: bool = False
+    created_at: datetime
+
+
+class Person(SQLModel, table=True):
+    """A Slack user the bot knows about (answers and usage hang off this)."""
+
+    __tablename__ = "people"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slack_user_id: str = Field(unique=True, index=True)
+    email: str | None = Field(default=None, unique=True, index=True)
+    display_name: str | None = None
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "person_id", name="uq_team_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="teams.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
+
+
+class Cycle(SQLModel, table=True):
+    """One team's retro for one ISO week (``2026-W47``)."""
+
+    __tablename__ = "cycles"
+    __table_args__ = (UniqueConstraint("team_id", "week", name="uq_cycle_team_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="teams.id", index=True, ondelete="CASCADE")
+    week: str
+    created_at: datetime
+
+
+class Delivery(SQLModel, table=True):
+    """The weekly prompt to one member, and that member's answer to it.
+
+    ``state``: claimed → sent | failed.  ``answer``: pending | helped | didnt_help | skipped.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("cycle_id", "person_id", name="uq_delivery_cycle_person"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycles.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
+    state: str = "claimed"
+    answer: str = "pending"
+    channel_id: str | None = None
+    message_ts: str | None = None
+    error: str | None = None
+    claimed_at: datetime
+    sent_at: datetime | None = None
+    answered_at: datetime | None = None
+
+
+class Moment(SQLModel, table=True):
+    """One "where AI helped" entry logged through the modal."""
+
+    __tablename__ = "moments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="deliveries.id", index=True, ondelete="CASCADE")
+    view_id: str = Field(unique=True)  # Slack's view.id: a resubmitted view never logs twice
+    what: str
+    outcome: str
+    time_saved: str
+    quality: str
+    counterfactual: str
+    tool: str
+    link: str | None = None
+    sharing: str = "private"
+    created_at: datetime
+
+
+class UsageRecord(SQLModel, table=True):
+    """Token usage for one person (or one unmapped key) on one day with one model, from one source.
+
+    ``person_key`` is the identity as the source names it (e-mail, Slack ID, API key id, ...);
+    ``person_id`` is set once that key maps to a known person, and stays empty for unattributed
+    usage, which is kept rather than dropped.
+    """
+
+    __tablename__ = "usage_records"
+    __table_args__ = (
+        UniqueConstraint("source", "person_key", "day", "model", name="uq_usage_source_person_day_model"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    person_key: str
+    person_id: int | None = Field(default=None, foreign_key="people.id", index=True, ondelete="CASCADE")
+    day: date = Field(index=True)
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    imported_at: datetime
+
+
+class TokenSummary(SQLModel, table=True):
+    """A person's token use for one ISO week, kept beside their answers (private to them)."""
+
+    __tablename__ = "token_summaries"
+    __table_args__ = (UniqueConstraint("person_id", "week", name="uq_token_summary_person_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
+    week: str
+    tokens: int
+    cost_usd: float
+    top_model: str | None = None
+    updated_at: datetime
+
+
+class Digest(SQLModel, table=True):
+    """A team's weekly digest: claimed before posting, so a team-week is posted once."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("team_id", "week", name="uq_digest_team_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="teams.id", index=True, ondelete="CASCADE")
+    week: str
+    state: str = "claimed"  # claimed → posted
+    channel_id: str | None = None
+    message_ts: str | None = None
+    claimed_at: datetime
+    posted_at: datetime | None = None

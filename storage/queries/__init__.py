@@ -1,0 +1,1 @@
+"""Queries, one module per aggregate: teams, cycles (deliveries and moments), usage, digests."""

@@ -1,0 +1,92 @@
+"""Teams, people and memberships."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from storage.models import Person, Team, TeamMember
+
+
+class TeamExists(Exception):
+    pass
+
+
+def upsert_person(
+    session: Session, slack_user_id: str, *, email: str | None = None, display_name: str | None = None
+) -> Person:
+    person = session.exec(select(Person).where(Person.slack_user_id == slack_user_id)).first()
+    if person is None:
+        person = Person(slack_user_id=slack_user_id)
+        session.add(person)
+    if email:
+        person.email = email.lower()
+    if display_name:
+        person.display_name = display_name
+    session.flush()
+    return person
+
+
+def create_team(
+    session: Session,
+    *,
+    name: str,
+    channel_id: str,
+    tz: str,
+    prompt: tuple[int, str],
+    digest: tuple[int, str],
+    min_respondents: int,
+    member_ids: list[str],
+) -> Team:
+    if get_team(session, name) is not None:
+        raise TeamExists(name)
+    team = Team(
+        name=name,
+        channel_id=channel_id,
+        tz=tz,
+        prompt_weekday=prompt[0],
+        prompt_time=prompt[1],
+        digest_weekday=digest[0],
+        digest_time=digest[1],
+        min_respondents=min_respondents,
+        created_at=datetime.now(UTC),
+    )
+    session.add(team)
+    session.flush()
+    for slack_user_id in dict.fromkeys(member_ids):
+        person = upsert_person(session, slack_user_id)
+        session.add(TeamMember(team_id=team.id, person_id=person.id))
+    session.flush()
+    return team
+
+
+def get_team(session: Session, name: str) -> Team | None:
+    return session.exec(select(Team).where(Team.name == name)).first()
+
+
+def list_teams(session: Session, *, include_paused: bool = True) -> list[Team]:
+    query = select(Team).order_by(Team.name)
+    if not include_paused:
+        query = query.where(Team.paused == False)  # noqa: E712 - SQL comparison
+    return list(session.exec(query))
+
+
+def team_members(session: Session, team_id: int) -> list[Person]:
+    query = (
+        select(Person)
+        .join(TeamMember, TeamMember.person_id == Person.id)
+        .where(TeamMember.team_id == team_id)
+        .order_by(Person.slack_user_id)
+    )
+    return list(session.exec(query))
+
+
+def people_by_key(session: Session) -> dict[str, int]:
+    """Every known identity key (Slack ID and lower-cased e-mail) → person id."""
+    keys: dict[str, int] = {}
+    for person in session.exec(select(Person)):
+        keys[person.slack_user_id] = person.id
+        if person.email:
+            keys[person.email.lower()] = person.id
+    return keys
