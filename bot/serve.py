@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
 from waitress.server import create_server
 
 EVENTS_PATH = "/slack/events"
@@ -26,7 +27,13 @@ class HttpServer:
         return f"http://127.0.0.1:{self.port}{EVENTS_PATH}"
 
     def stop(self) -> None:
-        self.server.close()
+        """Close every socket from inside the server's own loop (closing them from here races its select)."""
+
+        def close_in_loop() -> None:
+            self.server.task_dispatcher.shutdown()
+            wasyncore.close_all(self.server._map)
+
+        self.server.trigger.pull_trigger(close_in_loop)
         self.thread.join(timeout=5)
 
 

@@ -32,8 +32,8 @@ class SimulatedMember:
         self._after("views.open", self.click(LOG_MOMENT), before)
         return self.slack.last_opened_view()
 
-    def submit(self, view: dict, answers: dict[str, str | None]) -> Response:
-        return self.sender.submit(self.user_id, view, state_values(view, answers))
+    def submit(self, view: dict, answers: dict[str, str | None], **kwargs: object) -> Response:
+        return self.sender.submit(self.user_id, view, state_values(view, answers), **kwargs)
 
     def log_moment(self, **answers: str | None) -> Response:
         """Click "Log where AI helped", fill the modal with ``answers`` (block_id → value), submit."""

@@ -20,6 +20,6 @@ def usage_hint(text: str) -> str:
 def airetro_command(ack: Ack, command: dict) -> None:
     text = (command.get("text") or "").strip()
     if text in ("", "help"):
-        ack(text=HELP)
+        ack(text=HELP, response_type="ephemeral")
     else:
-        ack(text=usage_hint(text))
+        ack(text=usage_hint(text), response_type="ephemeral")

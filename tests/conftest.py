@@ -1,0 +1,117 @@
+"""Shared fixtures: a migrated SQLite database, the local Slack Web API stand-in, and the app served
+over real HTTP on 127.0.0.1 so tests send it signed requests exactly as Slack does."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.serve import HttpServer, start_http
+from bot.services import teams
+from bot.standin.inbound import SlackSender
+from bot.standin.member import SimulatedMember
+from bot.standin.web_api import FakeUser, SlackWebApi, users_from
+
+TOKEN = "xoxb-test-token"
+SIGNING_SECRET = "test-signing-secret-0123456789"
+CHANNEL = "C0TEAM001"
+NAMES = ["ada", "grace", "linus", "margaret", "ken"]
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    from storage.engine import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path}/airetro.db")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def users() -> list[FakeUser]:
+    return users_from(NAMES)
+
+
+@pytest.fixture
+def slack(users: list[FakeUser]) -> Iterator[SlackWebApi]:
+    with SlackWebApi(TOKEN, users) as api:
+        yield api
+
+
+@pytest.fixture
+def settings(slack: SlackWebApi, tmp_path: Path) -> Settings:
+    return Settings(
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.url,
+        database_url=f"sqlite:///{tmp_path}/airetro.db",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, engine):
+    return create_app(settings, engine)
+
+
+@pytest.fixture
+def http(app) -> Iterator[HttpServer]:
+    server = start_http(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sender(http: HttpServer) -> SlackSender:
+    return SlackSender(http.url, SIGNING_SECRET)
+
+
+@pytest.fixture
+def team(engine, users: list[FakeUser]):
+    spec = teams.team_spec("Payments", CHANNEL, [u.id for u in users], "Europe/Berlin", "mon 10:00", "fri 16:00", 3)
+    return teams.create_team(engine, spec)
+
+
+@pytest.fixture
+def members(slack: SlackWebApi, sender: SlackSender, users: list[FakeUser]) -> dict[str, SimulatedMember]:
+    return {u.name: SimulatedMember(slack, sender, u.id) for u in users}
+
+
+def write_csv(path: Path, rows: list[tuple]) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["email_or_slack_id", "date", "model", "input_tokens", "output_tokens", "cost_usd"])
+        writer.writerows(rows)
+    return path
+
+
+def block_texts(blocks: list[dict]) -> str:
+    """All visible text of Block Kit blocks, joined (what a person reads)."""
+    out: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text") and "text" in node:
+                out.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return "\n".join(out)
+
+
+def action_ids(blocks: list[dict]) -> list[str]:
+    return [e["action_id"] for b in blocks for e in b.get("elements", []) if "action_id" in e]
+
+
+def drain(app) -> None:
+    """Wait until every listener's after-ack work has finished (the app takes no more requests after)."""
+    app.listener_runner.listener_executor.shutdown(wait=True)

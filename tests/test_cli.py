@@ -1,0 +1,141 @@
+"""The operator's command line: clear one-line errors, and the commands doing what they say."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import main
+from bot.demo import run_demo
+from tests.conftest import CHANNEL, SIGNING_SECRET, TOKEN, write_csv
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, slack):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("SLACK_API_URL", slack.url)
+    return monkeypatch
+
+
+def _slack_env(env) -> None:
+    env.setenv("SLACK_BOT_TOKEN", TOKEN)
+    env.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+
+
+def _create(users, *extra: str) -> int:
+    members = [arg for u in users for arg in ("--member", u.id)]
+    return main(["team", "create", "Payments", "--channel", CHANNEL, *members, "--tz", "Europe/Berlin",
+                 "--prompt", "mon 10:00", "--digest", "fri 16:00", *extra])  # fmt: skip
+
+
+def test_serve_without_configuration_stops_with_one_line(env, capsys):
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SLACK_BOT_TOKEN is not set" in err and "Traceback" not in err
+
+
+def test_serve_in_http_mode_needs_the_signing_secret(env, capsys):
+    env.setenv("SLACK_BOT_TOKEN", TOKEN)
+    assert main(["serve"]) == 2
+    assert "SLACK_SIGNING_SECRET is not set" in capsys.readouterr().err
+
+
+def test_a_malformed_setting_is_named(env, capsys):
+    env.setenv("PORT", "eighty")
+    assert main(["digest", "--team", "x"]) == 2
+    assert capsys.readouterr().err.startswith("airetro: PORT:")
+
+
+def test_team_create_validates_and_creates(env, users, capsys):
+    assert main(["team", "create", "X", "--channel", "general", "--member", users[0].id, "--tz", "Europe/Berlin",
+                 "--prompt", "mon 10:00", "--digest", "fri 16:00"]) == 1  # fmt: skip
+    assert "--channel 'general' is not a Slack channel ID" in capsys.readouterr().err
+    assert main(["team", "create", "X", "--channel", CHANNEL, "--member", users[0].id, "--tz", "Mars/Olympus",
+                 "--prompt", "mon 10:00", "--digest", "fri 16:00"]) == 1  # fmt: skip
+    assert "not an IANA time zone" in capsys.readouterr().err
+    assert _create(users, "--min-respondents", "4") == 0
+    assert "Created team Payments: 5 members" in capsys.readouterr().out
+    assert _create(users) == 1
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_prompts_send_is_idempotent(env, users, slack, capsys):
+    _slack_env(env)
+    assert _create(users) == 0
+    assert main(["prompts", "send", "--team", "Payments"]) == 0
+    assert main(["prompts", "send", "--team", "Payments"]) == 0
+    out = capsys.readouterr().out
+    assert ": 5 sent, 0 already prompted" in out and ": 0 sent, 5 already prompted" in out
+    assert len(slack.calls("chat.postMessage")) == 5
+    assert main(["prompts", "send", "--team", "Nope"]) == 1
+    assert "no team named 'Nope'" in capsys.readouterr().err
+
+
+def test_digest_prints_and_posts_once(env, users, slack, capsys):
+    _slack_env(env)
+    _create(users)
+    assert main(["digest", "--team", "Payments", "--week", "2026-W47"]) == 0
+    assert "Weekly AI retro: Payments, 2026-W47" in capsys.readouterr().out
+    assert slack.calls("chat.postMessage") == []
+    assert main(["digest", "--team", "Payments", "--week", "2026-W47", "--post"]) == 0
+    assert main(["digest", "--team", "Payments", "--week", "2026-W47", "--post"]) == 0
+    assert "Already posted for 2026-W47" in capsys.readouterr().out
+    assert len(slack.calls("chat.postMessage")) == 1
+    assert main(["digest", "--team", "Payments", "--week", "2026-47"]) == 1
+
+
+def test_import_usage_names_the_bad_line_and_imports_nothing(env, users, tmp_path, capsys):
+    good = (users[0].id, "2026-11-16", "claude-sonnet-4-5", "100", "20", "0.50")
+    bad = write_csv(tmp_path / "bad.csv", [good, (users[1].id, "2026-11-16", "gpt-4.1", "10", "lots", "0.1")])
+    assert main(["import-usage", str(bad)]) == 1
+    assert "bad.csv, line 3: output_tokens 'lots' is not a whole number. Nothing was imported." in capsys.readouterr().err
+    ok = write_csv(tmp_path / "ok.csv", [good, ("someone@else.example", "2026-11-16", "gpt-4.1", "10", "5", "0.01")])
+    assert main(["import-usage", str(ok)]) == 0
+    out = capsys.readouterr().out
+    assert "Imported 2 rows" in out and "1 matched" in out and "someone@else.example" in out
+
+
+def test_demo_runs_a_whole_week_and_prints_the_digest():
+    out = io.StringIO()
+    assert run_demo(out=out) == 0
+    text = out.getvalue()
+    assert "Sent 5 prompt DMs" in text
+    assert "4 of 5 answered (80%)" in text
+    assert "3 moments logged" in text
+    assert "Tokens used in member-weeks with no reported outcome" in text
+    assert "(@ada)" in text and "(anonymous)" in text
+
+
+def test_the_console_entry_point_runs(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "demo" in result.stdout and "import-usage" in result.stdout
+
+
+def test_serve_answers_signed_requests_over_http(slack, tmp_path):
+    import os
+    import socket
+
+    from bot.standin.inbound import SlackSender
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url,
+           "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "PORT": str(port)}  # fmt: skip
+    env.pop("SLACK_APP_TOKEN", None)
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert f":{port}/slack/events" in process.stdout.readline()  # printed once listening
+        sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
+        response = sender.slash_command("U0USER001", "help")  # the socket listens before the line is printed
+        assert response.status == 200 and "value, not volume" in response.json()["text"]
+        assert sender.post("token=x", sign_with="wrong").status == 401
+        assert slack.calls("auth.test"), "the bot token is checked at start"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
