@@ -93,7 +93,9 @@ def test_import_usage_names_the_bad_line_and_imports_nothing(env, users, tmp_pat
     good = (users[0].id, "2026-11-16", "claude-sonnet-4-5", "100", "20", "0.50")
     bad = write_csv(tmp_path / "bad.csv", [good, (users[1].id, "2026-11-16", "gpt-4.1", "10", "lots", "0.1")])
     assert main(["import-usage", str(bad)]) == 1
-    assert "bad.csv, line 3: output_tokens 'lots' is not a whole number. Nothing was imported." in capsys.readouterr().err
+    assert (
+        "bad.csv, line 3: output_tokens 'lots' is not a whole number. Nothing was imported." in capsys.readouterr().err
+    )
     ok = write_csv(tmp_path / "ok.csv", [good, ("someone@else.example", "2026-11-16", "gpt-4.1", "10", "5", "0.01")])
     assert main(["import-usage", str(ok)]) == 0
     out = capsys.readouterr().out

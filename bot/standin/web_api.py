@@ -77,7 +77,9 @@ class SlackWebApi:
         self._ids = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="slack-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="slack-standin", daemon=True
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -214,13 +216,20 @@ class SlackWebApi:
             view = args.get("view") or {}
             view_id = args.get("view_id") or f"V{next(self._ids):08d}"
             stored = {
+                "private_metadata": "",
+                "callback_id": "",
+                "external_id": "",
+                "clear_on_close": False,
+                "notify_on_close": False,
                 **view,
                 "id": view_id,
                 "team_id": TEAM_ID,
                 "state": {"values": {}},
                 "hash": f"{int(time.time())}.{view_id}",
                 "root_view_id": view_id,
+                "previous_view_id": None,
                 "app_id": "A0APP0001",
+                "app_installed_team_id": TEAM_ID,
                 "bot_id": BOT_ID,
             }
             state.views[view_id] = stored

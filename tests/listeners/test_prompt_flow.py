@@ -64,7 +64,10 @@ def test_each_member_gets_one_dm_with_three_one_click_answers(engine, app, team,
 def test_token_summary_is_shown_only_to_its_owner(engine, app, team, slack, users, tmp_path, members):
     monday, _ = week_days(local_week(prompts.datetime.now(prompts.UTC), parse_tz(team.tz)))
     ada, grace = users[0], users[1]
-    rows = [(ada.email, (monday + timedelta(days=i)).isoformat(), "claude-sonnet-4-5", 200_000, 40_000, "2.80") for i in range(5)]
+    rows = [
+        (ada.email, (monday + timedelta(days=i)).isoformat(), "claude-sonnet-4-5", 200_000, 40_000, "2.80")
+        for i in range(5)
+    ]
     import_usage_csv(engine, write_csv(tmp_path / "u.csv", rows), lambda email: ada.id if email == ada.email else None)
     prompts.send_prompts(engine, app.client, team)
     ada_dm = block_texts(members["ada"].prompt()["blocks"])

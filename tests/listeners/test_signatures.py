@@ -17,7 +17,9 @@ def test_a_correctly_signed_command_is_answered(sender):
 
 
 def test_a_forged_signature_gets_401(sender):
-    response = sender.post(urlencode(slash_command_fields("U0USER001", "help", "C0TEAM001")), sign_with="not-the-secret")
+    response = sender.post(
+        urlencode(slash_command_fields("U0USER001", "help", "C0TEAM001")), sign_with="not-the-secret"
+    )
     assert response.status == 401
 
 
