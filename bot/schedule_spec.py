@@ -42,7 +42,7 @@ def parse_slot(text: str) -> Slot:
 def parse_tz(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a region folder such as "Europe"
         raise ValueError(f"{name!r} is not an IANA time zone like 'Europe/Berlin'") from None
 
 

@@ -90,7 +90,7 @@ def answered_blocks(
     """The prompt after an answer: what was recorded, and a way to log (another) moment."""
     if moments:
         lines = [
-            f"• {v.OUTCOMES[m.outcome]}: {fmt.slack_escape(fmt.clip(fmt.one_line(m.what), 150))} "
+            f"• {v.OUTCOMES[m.outcome]}: {fmt.clip(fmt.slack_escape(fmt.one_line(m.what)), 150)} "
             f"(time saved: {v.TIME_SAVED[m.time_saved].lower()})"
             for m in moments[:MAX_LISTED_MOMENTS]
         ]

@@ -14,6 +14,7 @@ from bot import vocabulary as v
 from bot.digest.figures import DigestFigures
 
 HIGHLIGHT_CHARS = 280
+LINK_CHARS = 600  # links are at most 500 characters; escaping "&" can lengthen them a little
 MAX_HIGHLIGHTS = 10
 PRIVACY_NOTE = (
     "Team totals only: nobody is ranked or named by tokens, and answers stay private "
@@ -98,9 +99,9 @@ def _highlights(f: DigestFigures, style: Style) -> Section | None:
         return None
     lines = []
     for h in f.highlights[:MAX_HIGHLIGHTS]:
-        line = f"{v.OUTCOMES[h.outcome]}: {style.escape(fmt.clip(fmt.one_line(h.text), HIGHLIGHT_CHARS))}"
+        line = f"{v.OUTCOMES[h.outcome]}: {fmt.clip(style.escape(fmt.one_line(h.text)), HIGHLIGHT_CHARS)}"
         if h.link:
-            line += f" ({style.escape(h.link)})"
+            line += f" ({fmt.clip(style.escape(h.link), LINK_CHARS)})"
         line += f" ({style.mention(h.author)})" if h.author else " (anonymous)"
         lines.append(line)
     if len(f.highlights) > MAX_HIGHLIGHTS:
@@ -121,7 +122,8 @@ def digest_sections(figures: DigestFigures, style: Style) -> list[Section]:
 
 def digest_text(figures: DigestFigures, style: Style = SLACK_STYLE) -> str:
     """The whole digest as plain text (terminal output and the message's notification fallback)."""
-    out = [title(figures), "=" * len(title(figures))]
+    heading = style.escape(title(figures))
+    out = [heading, "=" * len(heading)]
     for section in digest_sections(figures, style):
         out += ["", section.title, *(f"  {line}" for line in section.lines)]
     out += ["", PRIVACY_NOTE]

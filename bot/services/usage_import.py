@@ -9,6 +9,7 @@ day, model), so running the same import twice changes nothing.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -75,7 +76,7 @@ def _row(raw: dict[str, str]) -> dict:
         cost = float(raw["cost_usd"])
     except (TypeError, ValueError):
         raise ValueError(f"cost_usd {raw['cost_usd']!r} is not a number") from None
-    if cost < 0 or cost != cost:
+    if cost < 0 or not math.isfinite(cost):
         raise ValueError(f"cost_usd {raw['cost_usd']!r} is not a non-negative amount")
     return {
         "source": SOURCE,
@@ -92,6 +93,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         header = tuple((name or "").strip() for name in reader.fieldnames or ())
+        reader.fieldnames = list(header)
         if header != COLUMNS:
             raise UsageFileError(str(path), 1, f"expected the header {','.join(COLUMNS)}")
         seen: dict[tuple, int] = {}

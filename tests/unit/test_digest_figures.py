@@ -1,0 +1,174 @@
+"""compute_digest: the weekly figures a team sees, hand-computed from a known team-week."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import vocabulary as v
+from bot.digest.figures import Highlight, MemberWeekData, MomentData, compute_digest
+
+SHIPPED = MomentData(
+    outcome="feature",
+    time_saved="2h_4h",  # counts 3.0 h
+    quality="better",
+    counterfactual="no",  # would not have happened
+    tool="claude_code",
+    what="Built the billing export",
+    link="https://example.com/pr/1",
+    sharing="named",
+    author="U0ADA0001",
+)
+FRICTION = MomentData(
+    outcome="bug",
+    time_saved="cost",  # counts 0 h, one friction moment
+    quality="redo",
+    counterfactual="yes",
+    tool="copilot",
+    what="Private: chased a hallucinated API",
+    sharing="private",
+    author="U0ADA0001",
+)
+ANON = MomentData(
+    outcome="feature",
+    time_saved="30m_1h",  # counts 0.75 h
+    quality="same",
+    counterfactual="later",
+    tool="cursor",
+    what="Scaffolded the settings page",
+    sharing="anonymous",
+    author="U0BOB0001",  # must not reach the digest: the author chose anonymous
+)
+
+
+def team_week() -> list[MemberWeekData]:
+    """5 prompted members: 2 helped (3 moments), 1 didn't help, 1 skipped, 1 pending.
+
+    tokens: 400k + 100k + 300k + 200k + 0 = 1,000,000; cost: 40 + 10 + 30 + 20 + 0 = $100.
+    """
+    return [
+        MemberWeekData(v.HELPED, True, (SHIPPED, FRICTION), tokens=400_000, cost_usd=40.0),
+        MemberWeekData(v.HELPED, True, (ANON,), tokens=100_000, cost_usd=10.0),
+        MemberWeekData(v.DIDNT_HELP, True, tokens=300_000, cost_usd=30.0),
+        MemberWeekData(v.SKIPPED, True, tokens=200_000, cost_usd=20.0),
+        MemberWeekData(v.PENDING, True),
+    ]
+
+
+def test_response_figures():
+    f = compute_digest("Payments", "2026-W47", team_week(), min_respondents=3)
+    assert (f.team, f.week, f.members, f.prompted) == ("Payments", "2026-W47", 5, 5)
+    # responded = helped 2 + didn't help 1 + skipped 1 = 4; respondents (substantive) = 2 + 1 = 3
+    assert (f.responded, f.respondents, f.helped, f.didnt_help, f.skipped) == (4, 3, 2, 1, 1)
+    assert f.response_rate == pytest.approx(0.8)  # 4 / 5
+    assert f.suppressed is False  # 3 respondents meet a threshold of exactly 3
+
+
+def test_outcomes_hours_quality_and_counterfactual():
+    f = compute_digest("Payments", "2026-W47", team_week(), min_respondents=3)
+    assert f.moments == 3
+    # in vocabulary order: feature before bug
+    assert list(f.outcomes.items()) == [("feature", 2), ("bug", 1)]
+    assert f.hours_saved == pytest.approx(3.75)  # 3.0 + 0 + 0.75
+    assert list(f.quality.items()) == [("better", 1), ("same", 1), ("redo", 1)]
+    assert f.would_not_have_happened == 1
+    assert f.would_have_happened_later == 1
+    assert f.friction == 1  # the "it cost me time" moment
+
+
+def test_value_per_token():
+    f = compute_digest("Payments", "2026-W47", team_week(), min_respondents=3)
+    assert f.tokens == 1_000_000
+    assert f.cost_usd == pytest.approx(100.0)
+    assert f.tokens_per_outcome == pytest.approx(1_000_000 / 3)  # 333,333.3 tokens per moment
+    assert f.cost_per_outcome == pytest.approx(100.0 / 3)  # $33.33 per moment
+    assert f.hours_per_100_usd == pytest.approx(3.75)  # 3.75 h / $100 * 100
+    # member-weeks with no moment: didn't help 300k + skipped 200k + pending 0 = 500k of 1M
+    assert f.tokens_without_value_share == pytest.approx(0.5)
+
+
+def test_highlights_only_shared_moments_and_author_only_when_named():
+    f = compute_digest("Payments", "2026-W47", team_week(), min_respondents=3)
+    assert f.highlights == (
+        Highlight("Built the billing export", "https://example.com/pr/1", "feature", "U0ADA0001"),
+        Highlight("Scaffolded the settings page", None, "feature", None),
+    )
+    assert all("Private" not in h.text for h in f.highlights)
+    assert "U0BOB0001" not in {h.author for h in f.highlights}
+
+
+def test_below_threshold_everything_but_the_response_rate_is_suppressed():
+    f = compute_digest("Payments", "2026-W47", team_week(), min_respondents=4)  # only 3 respondents
+    assert f.suppressed is True
+    assert (f.responded, f.prompted, f.respondents) == (4, 5, 3)
+    assert f.moments == 0 and f.outcomes == {} and f.quality == {}
+    assert f.hours_saved == 0 and f.friction == 0 and f.would_not_have_happened == 0
+    assert f.tokens == 0 and f.cost_usd == 0
+    assert f.tokens_per_outcome is None and f.cost_per_outcome is None
+    assert f.hours_per_100_usd is None and f.tokens_without_value_share is None
+    assert f.highlights == ()
+
+
+def test_skips_do_not_count_towards_the_privacy_threshold():
+    # 1 helped + 3 skipped: 4 responded, but only 1 substantive answer < 2
+    members = [MemberWeekData(v.HELPED, True, (SHIPPED,), tokens=10)] + [MemberWeekData(v.SKIPPED, True)] * 3
+    f = compute_digest("Payments", "2026-W47", members, min_respondents=2)
+    assert f.responded == 4 and f.respondents == 1
+    assert f.suppressed is True
+    assert f.highlights == () and f.tokens == 0
+
+
+def test_no_tokens_means_no_per_token_figures():
+    members = [
+        MemberWeekData(v.HELPED, True, (SHIPPED,)),
+        MemberWeekData(v.DIDNT_HELP, True),
+    ]
+    f = compute_digest("Payments", "2026-W47", members, min_respondents=1)
+    assert f.suppressed is False
+    assert f.moments == 1 and f.hours_saved == pytest.approx(3.0)
+    assert f.tokens == 0
+    assert f.tokens_per_outcome is None
+    assert f.cost_per_outcome is None
+    assert f.hours_per_100_usd is None
+    assert f.tokens_without_value_share is None
+
+
+def test_tokens_but_no_moments():
+    members = [MemberWeekData(v.DIDNT_HELP, True, tokens=5_000, cost_usd=2.0)] * 2
+    f = compute_digest("Payments", "2026-W47", members, min_respondents=2)
+    assert f.moments == 0 and f.outcomes == {}
+    assert f.tokens == 10_000
+    assert f.tokens_per_outcome is None and f.cost_per_outcome is None  # nothing to divide by
+    assert f.hours_per_100_usd == pytest.approx(0.0)  # 0 h for $4
+    assert f.tokens_without_value_share == pytest.approx(1.0)  # all tokens in weeks without a moment
+
+
+def test_nobody_prompted_has_no_response_rate():
+    f = compute_digest("Payments", "2026-W47", [MemberWeekData(v.PENDING, False)], min_respondents=1)
+    assert f.prompted == 0
+    assert f.response_rate is None
+    assert f.suppressed is True
+
+
+# Range midpoints; the open-ended top range at its lower bound; "cost" and "none" count 0.
+@pytest.mark.parametrize(
+    ("time_saved", "hours"),
+    [
+        ("cost", 0.0),
+        ("none", 0.0),
+        ("lt30m", 0.25),  # 0-30 min
+        ("30m_1h", 0.75),  # 30-60 min
+        ("1h_2h", 1.5),
+        ("2h_4h", 3.0),
+        ("4h_8h", 6.0),
+        ("gt8h", 8.0),
+    ],
+)
+def test_every_time_saved_choice_counts_its_documented_hours(time_saved, hours):
+    moment = MomentData("other", time_saved, "same", "yes", "other")
+    f = compute_digest("T", "2026-W47", [MemberWeekData(v.HELPED, True, (moment,))], min_respondents=1)
+    assert f.hours_saved == pytest.approx(hours)
+    assert f.friction == (1 if time_saved == v.FRICTION_TIME else 0)
+
+
+def test_every_time_saved_choice_in_the_modal_has_an_hours_value():
+    assert set(v.TIME_SAVED) == set(v.HOURS_SAVED)

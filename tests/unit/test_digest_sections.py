@@ -1,0 +1,145 @@
+"""digest_text: what the team channel reads, and what it must never show or do (ping, name by tokens)."""
+
+from __future__ import annotations
+
+import re
+
+from bot import vocabulary as v
+from bot.digest.figures import MemberWeekData, MomentData, compute_digest
+from bot.digest.sections import HIGHLIGHT_CHARS, MAX_HIGHLIGHTS, SLACK_STYLE, digest_text
+
+
+def moment(what: str, sharing: str = "anonymous", author: str | None = None, **kw) -> MomentData:
+    fields = {
+        "outcome": "feature",
+        "time_saved": "2h_4h",
+        "quality": "better",
+        "counterfactual": "no",
+        "tool": "copilot",
+    }
+    fields.update(kw)
+    return MomentData(what=what, sharing=sharing, author=author, **fields)
+
+
+def figures(moments: tuple[MomentData, ...], min_respondents: int = 3, tokens: int = 1_000_000, cost: float = 100.0):
+    """4 of 5 prompted answered: 2 helped (the moments go to the first), 1 didn't help, 1 skipped, 1 pending.
+
+    Tokens are split 40/10/30/20/0 % so the idle share (didn't help + skipped + pending) is 50 %.
+    """
+    return compute_digest(
+        "Payments",
+        "2026-W47",
+        [
+            MemberWeekData(v.HELPED, True, moments, tokens=tokens * 4 // 10, cost_usd=cost * 0.4),
+            MemberWeekData(
+                v.HELPED, True, (moment("second member's moment", sharing="private"),), tokens // 10, cost * 0.1
+            ),
+            MemberWeekData(v.DIDNT_HELP, True, tokens=tokens * 3 // 10, cost_usd=cost * 0.3),
+            MemberWeekData(v.SKIPPED, True, tokens=tokens * 2 // 10, cost_usd=cost * 0.2),
+            MemberWeekData(v.PENDING, True),
+        ],
+        min_respondents,
+    )
+
+
+def test_suppressed_week_says_too_few_answered_and_shows_nothing_else():
+    f = figures((moment("Top secret highlight", sharing="named", author="U0ADA0001"),), min_respondents=4)
+    text = digest_text(f)
+    assert "4 of 5 answered (80%)" in text
+    assert "Only 3 gave an answer, fewer than the 4 needed" in text
+    assert "no breakdown is shown" in text
+    for leaked in ("Top secret highlight", "U0ADA0001", "1.0M", "$100", "Value per token", "Outcomes", "50%"):
+        assert leaked not in text
+
+
+def test_normal_week_shows_every_section_with_the_figures():
+    f = figures((moment("Built the export", sharing="named", author="U0ADA0001"),))
+    text = digest_text(f)
+    assert text.startswith("Weekly AI retro: Payments, 2026-W47")
+    for title in ("Responses", "Outcomes", "Value per token", "Shared highlights"):
+        assert f"\n{title}\n" in text
+    assert "4 of 5 answered (80%): 2 logged where AI helped, 1 said it didn't help, 1 skipped." in text
+    # 2 moments: 2 × feature, 3.0 h each → 6 h
+    assert "2 moments logged: 2 × shipped a feature." in text
+    assert "Estimated time saved: 6 h." in text
+    assert "Team usage: 1.0M tokens, $100." in text
+    assert "Per reported outcome: 500.0k tokens, $50.00." in text  # 1M / 2, $100 / 2
+    assert "Time saved per $100 of tokens: 6 h." in text
+    assert "Tokens used in member-weeks with no reported outcome: 50%." in text
+    assert "nobody is ranked or named by tokens" in text
+    assert "second member's moment" not in text  # private moments stay private
+
+
+def test_week_without_token_import_says_so():
+    text = digest_text(figures((moment("x y z"),), tokens=0, cost=0.0))
+    assert "No token usage imported for this week." in text
+    assert "Per reported outcome" not in text
+
+
+def test_highlight_cannot_ping_or_mention_anyone():
+    f = figures((moment("Fixed it, <!channel> look! cc <@U0BOSS001> <https://evil.example|click> & more"),))
+    text = digest_text(f, SLACK_STYLE)
+    assert "<!channel>" not in text
+    assert "<@U0BOSS001>" not in text
+    assert "<https://evil" not in text
+    assert "&lt;!channel&gt; look! cc &lt;@U0BOSS001&gt; &lt;https://evil.example|click&gt; &amp; more" in text
+
+
+def test_highlight_link_is_escaped_too():
+    f = figures((moment("Shipped it", link="https://x.example/?a=1&b=<!here>"),))
+    text = digest_text(f)
+    assert "<!here>" not in text
+    assert "(https://x.example/?a=1&amp;b=&lt;!here&gt;)" in text
+
+
+def test_named_highlight_mentions_its_author_and_anonymous_does_not():
+    f = figures(
+        (
+            moment("Named one", sharing="named", author="U0ADA0001"),
+            moment("Anon one", sharing="anonymous", author="U0BOB0001"),
+        )
+    )
+    lines = digest_text(f).splitlines()
+    named = next(line for line in lines if "Named one" in line)
+    anon = next(line for line in lines if "Anon one" in line)
+    assert named.endswith("(<@U0ADA0001>)")
+    assert anon.endswith("(anonymous)")
+    assert "U0BOB0001" not in "\n".join(lines)
+
+
+def test_long_highlight_is_clipped():
+    f = figures((moment("x" * 3000, sharing="named", author="U0ADA0001"),))
+    text = digest_text(f)
+    line = next(line for line in text.splitlines() if "xxx" in line)
+    shown = re.search(r"x+…?", line).group(0)
+    assert len(shown) <= HIGHLIGHT_CHARS
+    assert shown.endswith("…")  # the cut is marked
+    assert line.endswith("(<@U0ADA0001>)")  # attribution survives the cut
+
+
+def test_highlight_newlines_are_collapsed_so_one_highlight_is_one_line():
+    f = figures((moment("first line\n\n* second line"),))
+    lines = digest_text(f).splitlines()
+    assert any("first line * second line" in line for line in lines)
+
+
+def test_at_most_max_highlights_then_a_count_of_the_rest():
+    shared = tuple(moment(f"highlight number {i:02d}") for i in range(MAX_HIGHLIGHTS + 2))
+    text = digest_text(figures(shared))
+    assert "highlight number 09" in text
+    assert "highlight number 10" not in text
+    assert "…and 2 more." in text
+
+
+def test_no_line_names_a_person_together_with_tokens():
+    shared = (
+        moment("Built the export", sharing="named", author="U0ADA0001"),
+        moment("Wrote tests", sharing="named", author="U0BOB0001", outcome="tests"),
+    )
+    text = digest_text(figures(shared))
+    named_lines = [line for line in text.splitlines() if "<@" in line]
+    assert len(named_lines) == 2
+    for line in named_lines:
+        assert "token" not in line.lower()
+        assert "$" not in line
+        assert not re.search(r"\d+(\.\d)?[kMB]\b", line)

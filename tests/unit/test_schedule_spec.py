@@ -1,0 +1,128 @@
+"""Schedule slots, time zones and ISO-week arithmetic: which retro week a prompt or digest belongs to."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.schedule_spec import (
+    Slot,
+    cycle_week_at,
+    local_week,
+    parse_slot,
+    parse_tz,
+    parse_week,
+    week_days,
+    week_key,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    ("text", "slot"),
+    [
+        ("mon 10:00", Slot(0, "10:00")),
+        ("Friday 16:30", Slot(4, "16:30")),
+        ("  SUN 9:05 ", Slot(6, "09:05")),
+        ("wednesday 00:00", Slot(2, "00:00")),
+        ("thu 23:59", Slot(3, "23:59")),
+    ],
+)
+def test_parse_slot_accepts_weekly_times(text, slot):
+    assert parse_slot(text) == slot
+    assert parse_slot(str(slot)) == slot  # the canonical form round-trips
+
+
+@pytest.mark.parametrize(
+    "text", ["xyz 10:00", "mon 25:00", "mon 24:00", "mon 10:60", "mon", "10:00", "mon 10", "mon 10:0", "", "mo 10:00"]
+)
+def test_parse_slot_rejects_other_input(text):
+    with pytest.raises(ValueError):
+        parse_slot(text)
+
+
+def test_parse_tz():
+    assert parse_tz("Europe/Berlin") == BERLIN
+    assert parse_tz("UTC") == ZoneInfo("UTC")
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "", "../../etc/passwd", "Europe/Berlin ", "CEST+2"])
+def test_parse_tz_rejects_unknown_zones_with_value_error(name):
+    with pytest.raises(ValueError, match="IANA time zone"):
+        parse_tz(name)
+
+
+@pytest.mark.parametrize("name", ["Europe", "America"])
+def test_parse_tz_rejects_a_region_name_with_value_error(name):
+    with pytest.raises(ValueError):
+        parse_tz(name)
+
+
+def test_week_key_across_the_year_boundary():
+    # 2026 starts on a Thursday, so it has 53 ISO weeks; 2027-01-01 (Fri) still belongs to 2026-W53.
+    assert date(2026, 12, 31).isocalendar()[:2] == (2026, 53)
+    assert week_key(date(2026, 12, 31)) == "2026-W53"
+    assert week_key(date(2027, 1, 1)) == "2026-W53"
+    assert week_key(date(2027, 1, 4)) == "2027-W01"
+    # and the other way: 2024-12-30 (Mon) is already 2025-W01
+    assert week_key(date(2024, 12, 30)) == "2025-W01"
+
+
+def test_week_days_across_the_year_boundary():
+    assert week_days("2026-W53") == (date(2026, 12, 28), date(2027, 1, 3))
+    assert week_days("2025-W01") == (date(2024, 12, 30), date(2025, 1, 5))
+    assert week_days("2026-W47") == (date(2026, 11, 16), date(2026, 11, 22))
+
+
+@pytest.mark.parametrize("key", ["2025-W53", "2026-W00", "2026-W54", "2026-47", "2026-W7", "W47"])
+def test_parse_week_rejects_weeks_that_do_not_exist(key):
+    with pytest.raises(ValueError):
+        parse_week(key)
+
+
+def test_local_week_uses_the_team_time_zone():
+    # Sunday 23:30 UTC is already Monday 00:30 in Berlin
+    now = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)
+    assert local_week(now, ZoneInfo("UTC")) == "2026-W47"
+    assert local_week(now, BERLIN) == "2026-W48"
+
+
+def berlin(*args: int) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)
+
+
+def test_prompt_week_opens_at_the_prompt_time():
+    prompt = parse_slot("mon 10:00")
+    # Mon 2026-11-23 is the first day of 2026-W48
+    assert cycle_week_at(prompt, berlin(2026, 11, 23, 9, 59), BERLIN) == "2026-W47"
+    assert cycle_week_at(prompt, berlin(2026, 11, 23, 10, 0), BERLIN) == "2026-W48"
+    assert cycle_week_at(prompt, berlin(2026, 11, 29, 23, 59), BERLIN) == "2026-W48"
+
+
+def test_prompt_time_is_compared_in_team_local_time():
+    prompt = parse_slot("mon 10:00")
+    # November: Berlin is UTC+1, so 10:00 Berlin is 09:00 UTC
+    assert cycle_week_at(prompt, datetime(2026, 11, 23, 8, 59, tzinfo=UTC), BERLIN) == "2026-W47"
+    assert cycle_week_at(prompt, datetime(2026, 11, 23, 9, 0, tzinfo=UTC), BERLIN) == "2026-W48"
+    # July: UTC+2, so 10:00 Berlin is 08:00 UTC (Mon 2026-07-06 starts 2026-W28)
+    assert cycle_week_at(prompt, datetime(2026, 7, 6, 7, 59, tzinfo=UTC), BERLIN) == "2026-W27"
+    assert cycle_week_at(prompt, datetime(2026, 7, 6, 8, 0, tzinfo=UTC), BERLIN) == "2026-W28"
+
+
+def test_friday_prompt_digest_posted_on_monday_reports_last_week():
+    prompt = parse_slot("fri 15:00")
+    # prompted Fri 2026-11-20 (2026-W47); digest posted Mon 2026-11-23 (2026-W48) → W47's figures
+    assert cycle_week_at(prompt, berlin(2026, 11, 23, 10, 0), BERLIN) == "2026-W47"
+    # before the Friday prompt the open week is still the previous one
+    assert cycle_week_at(prompt, berlin(2026, 11, 20, 14, 59), BERLIN) == "2026-W46"
+    assert cycle_week_at(prompt, berlin(2026, 11, 20, 15, 0), BERLIN) == "2026-W47"
+
+
+def test_cycle_week_across_the_year_boundary():
+    prompt = parse_slot("mon 10:00")
+    assert cycle_week_at(prompt, berlin(2027, 1, 1, 12, 0), BERLIN) == "2026-W53"
+    assert cycle_week_at(prompt, berlin(2027, 1, 4, 9, 59), BERLIN) == "2026-W53"
+    assert cycle_week_at(prompt, berlin(2027, 1, 4, 10, 0), BERLIN) == "2027-W01"
