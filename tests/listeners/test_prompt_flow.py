@@ -7,7 +7,7 @@ requests to the app's /slack/events endpoint.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -62,7 +62,7 @@ def test_each_member_gets_one_dm_with_three_one_click_answers(engine, app, team,
 
 
 def test_token_summary_is_shown_only_to_its_owner(engine, app, team, slack, users, tmp_path, members):
-    monday, _ = week_days(local_week(prompts.datetime.now(prompts.UTC), parse_tz(team.tz)))
+    monday, _ = week_days(local_week(datetime.now(UTC), parse_tz(team.tz)))
     ada, grace = users[0], users[1]
     rows = [
         (ada.email, (monday + timedelta(days=i)).isoformat(), "claude-sonnet-4-5", 200_000, 40_000, "2.80")
