@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
@@ -22,7 +23,15 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
+class _ClientTokenNotice(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN is unused when a client is given; ours carries that very token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def create_app(settings: Settings, engine: Engine, *, verify_token: bool = True) -> App:
+    logging.getLogger("slack_bolt.App").addFilter(_ClientTokenNotice())
     app = App(
         client=make_client(settings),
         signing_secret=settings.slack_signing_secret or "",

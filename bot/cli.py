@@ -172,5 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     except SQLAlchemyError as exc:
         print(f"airetro: database error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"airetro: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///airetro.db"
@@ -23,6 +23,13 @@ class Settings(BaseSettings):
     slack_api_url: str = SLACK_API_URL
     port: int = 3000
 
+    @field_validator("database_url")
+    @classmethod
+    def _sqlite_only(cls, url: str) -> str:
+        if not url.startswith("sqlite:///"):
+            raise ValueError("AI Retro stores its data in SQLite: use a URL like sqlite:///airetro.db")
+        return url
+
     @property
     def api_url(self) -> str:
         """The Web API base URL with the trailing slash slack-sdk expects."""
@@ -35,7 +42,7 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
-        raise ConfigError(f"{name}: {first['msg']}") from None
+        raise ConfigError(f"{name}: {first['msg'].removeprefix('Value error, ')}") from None
 
 
 def require_slack(settings: Settings, *, serving: bool) -> None:

@@ -141,3 +141,17 @@ def test_serve_answers_signed_requests_over_http(slack, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_wrong_bot_token_stops_serve_with_one_line(env, capsys):
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-not-the-right-one")
+    env.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    assert main(["serve"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid_auth" in err
+
+
+def test_a_database_url_that_is_not_sqlite_is_refused(env, capsys):
+    env.setenv("DATABASE_URL", "postgresql://nobody@localhost/airetro")
+    assert main(["digest", "--team", "x"]) == 2
+    assert "DATABASE_URL: AI Retro stores its data in SQLite" in capsys.readouterr().err
