@@ -1,0 +1,69 @@
+"""manifest.yml is importable by Slack as is and asks for exactly the scopes the code uses."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+# Every Web API method the bot calls, with the bot scope Slack's docs list for it (None: no scope).
+METHOD_SCOPES = {
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "views_open": None,
+    "users_lookupByEmail": "users:read.email",
+    "auth_test": None,
+}
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def test_manifest_validates_against_slacks_schema(manifest):
+    if not SCHEMA.exists():
+        pytest.fail(f"Slack's manifest schema is missing at {SCHEMA} (shared/ must sit beside the repository)")
+    errors = list(jsonschema.Draft7Validator(json.loads(SCHEMA.read_text())).iter_errors(manifest))
+    assert errors == [], [e.message for e in errors]
+
+
+def _called_methods() -> set[str]:
+    called = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        if "standin" in path.parts:
+            continue
+        called |= set(
+            re.findall(r"\.((?:chat|views|users|auth|conversations|files|usergroups)_[A-Za-z]+)\(", path.read_text())
+        )
+    return called
+
+
+def test_scopes_are_exactly_those_the_code_uses(manifest):
+    called = _called_methods()
+    assert called, "no Web API calls found: the scan is broken"
+    unknown = called - set(METHOD_SCOPES)
+    assert not unknown, f"new Web API calls {unknown}: add them to METHOD_SCOPES and the manifest's scopes"
+    needed = {METHOD_SCOPES[m] for m in called} - {None} | {"commands"}
+    if "users:read.email" in needed:
+        needed.add("users:read")  # Slack requires users:read with users:read.email
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_features_the_bot_relies_on(manifest):
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/airetro"]
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert "event_subscriptions" not in manifest["settings"], "the bot handles no events yet"
+
+
+def test_procfile_runs_the_app():
+    processes = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
+    assert processes["web"].strip() == "airetro serve"
