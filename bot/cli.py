@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, Settings, load_settings, require_slack
-from bot.schedule_spec import parse_week
 from storage.engine import make_engine, migrate
+from storage.weeks import parse_week
 
 
 class CliError(Exception):

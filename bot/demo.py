@@ -18,7 +18,7 @@ from typing import TextIO
 from bot.app import create_app
 from bot.config import Settings
 from bot.digest.sections import Style, digest_text
-from bot.schedule_spec import local_week, parse_tz, week_days
+from bot.schedule_spec import local_week, parse_tz
 from bot.serve import start_http
 from bot.services import digests, prompts, teams
 from bot.services.usage_import import import_usage_csv, slack_email_lookup
@@ -26,6 +26,7 @@ from bot.standin.inbound import SlackSender
 from bot.standin.member import SimulatedMember
 from bot.standin.web_api import SlackWebApi, users_from
 from storage.engine import make_engine, migrate
+from storage.weeks import week_days
 
 TOKEN = "xoxb-demo"
 CHANNEL = "C0DEMO001"

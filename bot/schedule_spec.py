@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from storage.weeks import week_key
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SLOT_RE = re.compile(r"^\s*([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
-_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -44,31 +45,6 @@ def parse_tz(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a region folder such as "Europe"
         raise ValueError(f"{name!r} is not an IANA time zone like 'Europe/Berlin'") from None
-
-
-def week_key(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def parse_week(key: str) -> str:
-    """Validate and normalise a week key such as ``2026-W47``."""
-    match = _WEEK_RE.match(key.strip())
-    if not match:
-        raise ValueError(f"{key!r} is not an ISO week like '2026-W47'")
-    try:
-        date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    except ValueError:
-        raise ValueError(f"{key!r} is not a week of that year") from None
-    return key.strip()
-
-
-def week_days(key: str) -> tuple[date, date]:
-    """First (Monday) and last (Sunday) day of an ISO week."""
-    match = _WEEK_RE.match(parse_week(key))
-    assert match is not None
-    monday = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    return monday, monday + timedelta(days=6)
 
 
 def local_week(now: datetime, tz: ZoneInfo) -> str:

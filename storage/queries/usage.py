@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import func
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
 from storage.models import TokenSummary, UsageRecord
+from storage.weeks import week_days, week_key
 
 _UPDATABLE = ("person_id", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd")
 
@@ -35,17 +36,6 @@ def upsert_usage(session: Session, rows: Sequence[dict]) -> None:
     session.connection().execute(_upsert_statement(), [{**defaults, **row, "imported_at": now} for row in rows])
 
 
-def _iso_week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def _week_bounds(week: str) -> tuple[date, date]:
-    year, number = week.split("-W")
-    monday = date.fromisocalendar(int(year), int(number), 1)
-    return monday, monday + timedelta(days=6)
-
-
 def refresh_token_summaries(session: Session, person_weeks: Iterable[tuple[int, str]]) -> int:
     """Recompute the stored token summary of each (person, ISO week); returns how many were written.
 
@@ -55,7 +45,7 @@ def refresh_token_summaries(session: Session, person_weeks: Iterable[tuple[int, 
     wanted = set(person_weeks)
     if not wanted:
         return 0
-    bounds = [_week_bounds(week) for _, week in wanted]
+    bounds = [week_days(week) for _, week in wanted]
     tokens_expr = func.sum(
         UsageRecord.input_tokens
         + UsageRecord.output_tokens
@@ -73,7 +63,7 @@ def refresh_token_summaries(session: Session, person_weeks: Iterable[tuple[int, 
     )
     totals: dict[tuple[int, str], list] = {key: [0, 0.0, {}] for key in wanted}
     for person_id, day, model, tokens, cost in grouped:
-        entry = totals.get((person_id, _iso_week(day)))
+        entry = totals.get((person_id, week_key(day)))
         if entry is None:
             continue
         entry[0] += int(tokens or 0)
@@ -101,7 +91,7 @@ def refresh_token_summaries(session: Session, person_weeks: Iterable[tuple[int, 
 
 
 def person_weeks_of(rows: Iterable[dict]) -> set[tuple[int, str]]:
-    return {(row["person_id"], _iso_week(row["day"])) for row in rows if row.get("person_id") is not None}
+    return {(row["person_id"], week_key(row["day"])) for row in rows if row.get("person_id") is not None}
 
 
 def token_summaries(session: Session, person_ids: Sequence[int], week: str) -> dict[int, TokenSummary]:

@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.schedule_spec import local_week, parse_tz, week_days
+from bot.schedule_spec import local_week, parse_tz
 from bot.services import prompts
 from bot.services.usage_import import import_usage_csv
 from storage.models import Delivery, Moment
+from storage.weeks import week_days
 from tests.conftest import action_ids, block_texts, drain, write_csv
 
 GOOD = {

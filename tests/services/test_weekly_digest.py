@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.schedule_spec import local_week, parse_tz, week_days
+from bot.schedule_spec import local_week, parse_tz
 from bot.services import digests, prompts
 from bot.services.usage_import import import_usage_csv, slack_email_lookup
+from storage.weeks import week_days
 from tests.conftest import CHANNEL, block_texts, write_csv
 
 MOMENT = {"link": None, "tool": "claude_code"}

@@ -13,10 +13,8 @@ from bot.schedule_spec import (
     local_week,
     parse_slot,
     parse_tz,
-    parse_week,
-    week_days,
-    week_key,
 )
+from storage.weeks import parse_week, week_days, week_key
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
