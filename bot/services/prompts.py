@@ -63,27 +63,23 @@ def send_prompts(engine: Engine, client: WebClient, team: Team, now: datetime | 
         cycle = cq.get_or_create_cycle(session, team.id, week)
         members = tq.team_members(session, team.id)
     for person in members:
-        with session_scope(engine) as session:
+        with session_scope(engine) as session:  # the claim is committed before the DM goes out
             delivery = cq.claim_delivery(session, cycle.id, person.id)
+            blocks = prompt_message(session, delivery.id) if delivery else None
         if delivery is None:
             report.already.append(person.slack_user_id)
             continue
-        with session_scope(engine) as session:
-            blocks = prompt_message(session, delivery.id)
         try:
             response = client.chat_postMessage(channel=person.slack_user_id, text=QUESTION, blocks=blocks)
         except SlackApiError as exc:
             error = str(exc.response.get("error", exc))
             log.warning("prompt to %s failed: %s", person.slack_user_id, error)
             with session_scope(engine) as session:
-                row = cq.get_delivery(session, delivery.id)
-                row.state, row.error = "failed", error
+                cq.mark_failed(session, delivery.id, error)
             report.failed[person.slack_user_id] = error
             continue
         with session_scope(engine) as session:
-            row = cq.get_delivery(session, delivery.id)
-            row.state, row.channel_id, row.message_ts = "sent", response["channel"], response["ts"]
-            row.sent_at = datetime.now(UTC)
+            cq.mark_sent(session, delivery.id, response["channel"], response["ts"])
         report.sent.append(person.slack_user_id)
     return report
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
-from storage.models import Cycle, Delivery, Moment, Person, Team, TeamMember
+from storage.models import Cycle, Delivery, Moment, Person, Team
+from storage.queries.teams import team_members
 
 
 def get_or_create_cycle(session: Session, team_id: int, week: str) -> Cycle:
@@ -35,6 +36,17 @@ def claim_delivery(session: Session, cycle_id: int, person_id: int) -> Delivery 
 
 def get_delivery(session: Session, delivery_id: int) -> Delivery | None:
     return session.get(Delivery, delivery_id)
+
+
+def mark_sent(session: Session, delivery_id: int, channel_id: str, message_ts: str) -> None:
+    delivery = session.get(Delivery, delivery_id)
+    delivery.state, delivery.channel_id, delivery.message_ts = "sent", channel_id, message_ts
+    delivery.sent_at = datetime.now(UTC)
+
+
+def mark_failed(session: Session, delivery_id: int, error: str) -> None:
+    delivery = session.get(Delivery, delivery_id)
+    delivery.state, delivery.error = "failed", error
 
 
 @dataclass(frozen=True)
@@ -98,12 +110,7 @@ class MemberWeek:
 def member_weeks(session: Session, team_id: int, week: str) -> list[MemberWeek]:
     """Every current member of the team with their delivery and moments for ``week``."""
     cycle = session.exec(select(Cycle).where(Cycle.team_id == team_id, Cycle.week == week)).first()
-    people = session.exec(
-        select(Person)
-        .join(TeamMember, TeamMember.person_id == Person.id)
-        .where(TeamMember.team_id == team_id)
-        .order_by(Person.slack_user_id)
-    ).all()
+    people = team_members(session, team_id)
     deliveries: dict[int, Delivery] = {}
     moments: dict[int, list[Moment]] = {}
     if cycle is not None:
