@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from slack_bolt.error import BoltError
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -67,7 +68,7 @@ def cmd_team_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _client(settings: Settings):  # noqa: ANN202 - WebClient, imported lazily
+def _client(settings: Settings) -> WebClient:
     from bot.app import make_client
 
     require_slack(settings, serving=False)

@@ -89,7 +89,7 @@ def _row(raw: dict[str, str]) -> dict:
     }
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict]]:
+def _rows(path: Path) -> Iterator[dict]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         header = tuple((name or "").strip() for name in reader.fieldnames or ())
@@ -109,7 +109,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict]]:
             if key in seen:
                 raise UsageFileError(str(path), line, f"same person, date and model as line {seen[key]}")
             seen[key] = line
-            yield line, row
+            yield row
 
 
 def import_usage_csv(engine: Engine, path: Path, lookup_email: EmailLookup | None = None) -> ImportReport:
@@ -132,7 +132,7 @@ def import_usage_csv(engine: Engine, path: Path, lookup_email: EmailLookup | Non
             return resolved[key]
 
         batch: list[dict] = []
-        for _line, row in _rows(path):
+        for row in _rows(path):
             row["person_id"] = resolve(row["person_key"])
             report.rows += 1
             if row["person_id"] is None:
