@@ -30,21 +30,46 @@ def _engine(settings: Settings) -> Engine:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import create_app
-    from bot.scheduler import build_scheduler
+    from bot.scheduler.process import build_scheduler, start_scheduler
     from bot.serve import serve_http_forever, serve_socket_mode
 
     require_slack(settings, serving=True)
     engine = _engine(settings)
     app = create_app(settings, engine)
-    scheduler = build_scheduler(engine, app.client)
-    scheduler.start()
+    scheduler = None
+    if not args.no_scheduler:
+        scheduler = build_scheduler(engine, app.client)
+        start_scheduler(scheduler, engine, app.client)
     try:
         if settings.slack_app_token:
             serve_socket_mode(app, settings.slack_app_token)
         else:
             serve_http_forever(app, args.port or settings.port)
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def cmd_scheduler(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler.process import run_forever
+
+    require_slack(settings, serving=False)
+    engine = _engine(settings)
+    run_forever(engine, _client(settings))
+    return 0
+
+
+def cmd_schedule_show(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from bot.scheduler.show import format_schedules, team_schedules
+    from bot.services.teams import find_team
+
+    engine = _engine(settings)
+    if args.team:
+        find_team(engine, args.team)  # a clear error for an unknown name
+    print(format_schedules(team_schedules(engine, args.team), datetime.now(UTC)))
     return 0
 
 
@@ -55,16 +80,65 @@ def cmd_demo(_args: argparse.Namespace, _settings: Settings) -> int:
 
 
 def cmd_team_create(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler.process import reschedule
     from bot.services import teams
 
     spec = teams.team_spec(
-        args.name, args.channel, args.member, args.tz, args.prompt, args.digest, args.min_respondents
+        args.name,
+        args.channel,
+        args.member,
+        args.tz,
+        args.prompt,
+        args.digest,
+        args.min_respondents,
+        args.reminder_hours,
+        args.per_member_tz,
     )
-    team = teams.create_team(_engine(settings), spec)
+    engine = _engine(settings)
+    team = teams.create_team(engine, spec)
+    reschedule(engine)
+    reminder = f"reminder after {spec.reminder_hours} h" if spec.reminder_hours else "no reminder"
     print(
         f"Created team {team.name}: {len(spec.member_ids)} members, digest in {team.channel_id}, "
-        f"prompts {spec.prompt}, digest {spec.digest} ({team.tz}), min respondents {team.min_respondents}"
+        f"prompts {spec.prompt}, {reminder}, digest {spec.digest} ({team.tz}"
+        f"{'; prompts in each member' + chr(39) + 's own time zone' if spec.per_member_tz else ''}), "
+        f"min respondents {team.min_respondents}"
     )
+    return 0
+
+
+def cmd_team_update(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler.process import reschedule
+    from bot.services import teams
+
+    change = teams.ScheduleChange(
+        tz=args.tz,
+        prompt=args.prompt,
+        digest=args.digest,
+        reminder_hours=args.reminder_hours,
+        per_member_tz=args.per_member_tz,
+        paused=args.paused,
+    )
+    if change == teams.ScheduleChange():
+        raise CliError(
+            "nothing to change: give --prompt, --digest, --tz, --reminder-hours, "
+            "--[no-]per-member-tz, --pause or --resume"
+        )
+    engine = _engine(settings)
+    team = teams.change_schedule(engine, args.name, change)
+    reschedule(engine)
+    print(f"Updated team {team.name}; its jobs are rescheduled (see `airetro schedule show --team {team.name!r}`).")
+    return 0
+
+
+def cmd_team_delete(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler.process import reschedule
+    from bot.services import teams
+
+    engine = _engine(settings)
+    teams.delete_team(engine, args.name)
+    reschedule(engine)
+    print(f"Deleted team {args.name} with its answers and digests; its jobs are removed.")
     return 0
 
 
@@ -121,7 +195,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the Slack app (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
     serve.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="serve Slack only; run `airetro scheduler` in one other process"
+    )
     serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser(
+        "scheduler", help="run the prompt, reminder and digest schedule alone (no Slack endpoint)"
+    ).set_defaults(func=cmd_scheduler)
+
+    schedule = sub.add_parser("schedule", help="the teams' schedules").add_subparsers(
+        dest="schedule_command", required=True
+    )
+    show = schedule.add_parser("show", help="next run of every job, in team-local time and UTC")
+    show.add_argument("--team", help="only this team")
+    show.set_defaults(func=cmd_schedule_show)
 
     sub.add_parser("demo", help="run one full week against an embedded Slack stand-in").set_defaults(func=cmd_demo)
 
@@ -134,7 +222,27 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--prompt", required=True, help='prompt time, e.g. "mon 10:00"')
     create.add_argument("--digest", required=True, help='digest time, e.g. "fri 16:00"')
     create.add_argument("--min-respondents", type=int, default=3)
+    create.add_argument("--reminder-hours", type=int, default=24, help="remind non-answerers after N hours (0: never)")
+    create.add_argument(
+        "--per-member-tz", action="store_true", help="prompt each member at the prompt time in their own time zone"
+    )
     create.set_defaults(func=cmd_team_create)
+
+    update = team.add_parser("update", help="change a team's schedule (its jobs are rescheduled at once)")
+    update.add_argument("name")
+    update.add_argument("--tz", help="IANA time zone")
+    update.add_argument("--prompt", help='prompt time, e.g. "mon 10:00"')
+    update.add_argument("--digest", help='digest time, e.g. "fri 16:00"')
+    update.add_argument("--reminder-hours", type=int, help="remind non-answerers after N hours (0: never)")
+    update.add_argument("--per-member-tz", action=argparse.BooleanOptionalAction, help="members' own time zones")
+    pause = update.add_mutually_exclusive_group()
+    pause.add_argument("--pause", dest="paused", action="store_const", const=True, help="stop prompts and digests")
+    pause.add_argument("--resume", dest="paused", action="store_const", const=False, help="start them again")
+    update.set_defaults(func=cmd_team_update)
+
+    delete = team.add_parser("delete", help="delete a team, its answers and its jobs")
+    delete.add_argument("name")
+    delete.set_defaults(func=cmd_team_delete)
 
     prompts = sub.add_parser("prompts", help="weekly prompts").add_subparsers(dest="prompts_command", required=True)
     send = prompts.add_parser("send", help="send this week's prompts now (members already prompted are skipped)")

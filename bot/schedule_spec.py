@@ -1,10 +1,13 @@
-"""Team schedule slots ("mon 10:00" in a time zone) and ISO-week arithmetic. Pure functions."""
+"""Team schedule slots ("mon 10:00" in a time zone): parsing, occurrences across DST, the week they open.
+
+Pure functions; every instant returned is timezone-aware.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storage.weeks import week_key
@@ -52,14 +55,49 @@ def local_week(now: datetime, tz: ZoneInfo) -> str:
     return week_key(now.astimezone(tz).date())
 
 
+def shifted(slot: Slot, hours: int) -> Slot:
+    """``slot`` moved ``hours`` later on the wall clock, wrapping around the week."""
+    minutes = (slot.weekday * 1440 + slot.clock.hour * 60 + slot.clock.minute + hours * 60) % (7 * 1440)
+    return Slot(minutes // 1440, f"{minutes % 1440 // 60:02d}:{minutes % 60:02d}")
+
+
+def occurrence(slot: Slot, monday: date, tz: ZoneInfo) -> datetime:
+    """The instant (UTC) of ``slot`` in the ISO week starting ``monday``, in ``tz``.
+
+    DST choice, the same as the scheduler's triggers: a wall time that does not exist (spring
+    forward) happens when the clocks have moved past it, shifted by the gap (02:30 becomes 03:30 in
+    Berlin); a wall time that happens twice (fall back) counts once, at its first occurrence.
+    """
+    local = datetime.combine(monday + timedelta(days=slot.weekday), slot.clock, tzinfo=tz)  # fold=0
+    return local.astimezone(UTC)
+
+
+def last_occurrence(slot: Slot, now: datetime, tz: ZoneInfo) -> datetime:
+    """The most recent occurrence (UTC) of ``slot`` in ``tz`` that is not after ``now``."""
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    at = occurrence(slot, monday, tz)
+    while at > now:
+        monday -= timedelta(weeks=1)
+        at = occurrence(slot, monday, tz)
+    return at
+
+
+def next_occurrence(slot: Slot, now: datetime, tz: ZoneInfo) -> datetime:
+    """The first occurrence (UTC) of ``slot`` in ``tz`` that is after ``now``."""
+    last = last_occurrence(slot, now, tz)
+    monday = last.astimezone(tz).date() - timedelta(days=slot.weekday)
+    return occurrence(slot, monday + timedelta(weeks=1), tz)
+
+
+def week_of(at: datetime, tz: ZoneInfo) -> str:
+    """The ISO week an occurrence belongs to, by its local date."""
+    return week_key(at.astimezone(tz).date())
+
+
 def last_slot_at_or_before(slot: Slot, now: datetime, tz: ZoneInfo) -> datetime:
     """The most recent local occurrence of ``slot`` that is not after ``now`` (aware, in ``tz``)."""
-    local_now = now.astimezone(tz)
-    days_back = (local_now.weekday() - slot.weekday) % 7
-    candidate = datetime.combine(local_now.date() - timedelta(days=days_back), slot.clock, tzinfo=tz)
-    if candidate > local_now:
-        candidate -= timedelta(days=7)
-    return candidate
+    return last_occurrence(slot, now, tz).astimezone(tz)
 
 
 def cycle_week_at(prompt: Slot, now: datetime, tz: ZoneInfo) -> str:
@@ -68,4 +106,33 @@ def cycle_week_at(prompt: Slot, now: datetime, tz: ZoneInfo) -> str:
     A digest posted at ``now`` reports on this week, so a team that prompts on Friday and posts
     the digest the next Monday gets last week's figures on Monday.
     """
-    return week_key(last_slot_at_or_before(prompt, now, tz).date())
+    return week_of(last_occurrence(prompt, now, tz), tz)
+
+
+# -- what is due now -------------------------------------------------------------------------
+# A run missed by less than this (the bot was down at 10:00 and came back at 10:40) still happens,
+# once; older misses are not sent late.
+GRACE = timedelta(hours=12)
+MAX_REMINDER_HOURS = 6 * 24
+
+
+def due_prompt_week(prompt: Slot, now: datetime, tz: ZoneInfo, grace: timedelta = GRACE) -> str | None:
+    """The week whose prompt is due at ``now`` (its slot passed less than ``grace`` ago), if any."""
+    at = last_occurrence(prompt, now, tz)
+    return week_of(at, tz) if now - at <= grace else None
+
+
+def due_reminder_week(prompt: Slot, hours: int, now: datetime, tz: ZoneInfo, grace: timedelta = GRACE) -> str | None:
+    """The week whose reminder is due at ``now``: ``hours`` (wall clock) after that week's prompt."""
+    if hours <= 0:
+        return None
+    at = last_occurrence(shifted(prompt, hours), now, tz)
+    if now - at > grace:
+        return None
+    return week_of(last_occurrence(prompt, at, tz), tz)
+
+
+def due_digest_week(prompt: Slot, digest: Slot, now: datetime, tz: ZoneInfo, grace: timedelta = GRACE) -> str | None:
+    """The week whose digest is due at ``now``: the retro week open when the digest slot came."""
+    at = last_occurrence(digest, now, tz)
+    return cycle_week_at(prompt, at, tz) if now - at <= grace else None

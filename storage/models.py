@@ -30,6 +30,8 @@ class Team(SQLModel, table=True):
     digest_weekday: int
     digest_time: str
     min_respondents: int = 3
+    reminder_hours: int = 24  # reminder this many wall-clock hours after the prompt; 0 = no reminder
+    per_member_tz: bool = False  # prompt each member at prompt_time in their own Slack time zone
     paused: bool = False
     created_at: datetime
 
@@ -43,6 +45,9 @@ class Person(SQLModel, table=True):
     slack_user_id: str = Field(unique=True, index=True)
     email: str | None = Field(default=None, unique=True, index=True)
     display_name: str | None = None
+    tz: str | None = None  # the member's Slack time zone (users.info), for per-member prompt times
+    tz_checked_at: datetime | None = None
+    prompts_paused: bool = False  # the member opted out of prompts and reminders
 
 
 class TeamMember(SQLModel, table=True):
@@ -70,6 +75,7 @@ class Delivery(SQLModel, table=True):
     """The weekly prompt to one member, and that member's answer to it.
 
     ``state``: claimed → sent | failed.  ``answer``: pending | helped | didnt_help | skipped.
+    ``reminder_state``: None → claimed → sent | failed (at most one reminder per delivery).
     """
 
     __tablename__ = "deliveries"
@@ -86,6 +92,9 @@ class Delivery(SQLModel, table=True):
     claimed_at: datetime
     sent_at: datetime | None = None
     answered_at: datetime | None = None
+    reminder_state: str | None = None
+    reminder_ts: str | None = None
+    reminded_at: datetime | None = None
 
 
 class Moment(SQLModel, table=True):

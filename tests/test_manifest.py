@@ -18,6 +18,9 @@ METHOD_SCOPES = {
     "chat_update": "chat:write",
     "views_open": None,
     "users_lookupByEmail": "users:read.email",
+    "users_info": "users:read",
+    "conversations_open": "im:write",
+    "conversations_history": "im:history",
     "auth_test": None,
 }
 

@@ -23,6 +23,7 @@ SKIP_WEEK = "skip_week"
 ACTIONS_BLOCK = "prompt_actions"
 MAX_LISTED_MOMENTS = 10
 QUESTION = "Weekly AI retro: where did AI actually help you this week?"
+REMINDER = "Reminder: where did AI help you this week? One click if it didn't."
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,21 @@ def prompt_blocks(team: str, week: str, delivery_id: int, tokens: TokenLine | No
             ],
         )
     ]
+
+
+def reminder_blocks(team: str, week: str, delivery_id: int, tokens: TokenLine | None) -> list[Block]:
+    """The one reminder: the same three answers, under a line saying why it came again."""
+    note = ContextBlock(
+        block_id="reminder_note",
+        elements=[MarkdownTextObject(text=f":wave: Reminder for {week}: still open. One click if AI didn't help.")],
+    )
+    return [note, *prompt_blocks(team, week, delivery_id, tokens)]
+
+
+def reminder_done_blocks(week: str) -> list[Block]:
+    """The reminder once the member has answered (the answer itself shows on the prompt)."""
+    text = f":white_check_mark: Answered for {week}, thanks. Your answer is on the prompt above."
+    return [SectionBlock(block_id="reminder_note", text=MarkdownTextObject(text=text))]
 
 
 def answered_blocks(

@@ -1,27 +1,45 @@
-"""Sending the weekly prompt DMs (idempotently) and re-rendering a member's prompt after an answer."""
+"""Sending the weekly prompt DMs exactly once per member and week, and re-rendering them after an answer.
+
+Exactly once, also across processes and crashes:
+
+* a member is *claimed* (a unique delivery row, committed) before their DM goes out, so two runs or
+  two scheduler processes never both prompt them;
+* a DM carries message metadata naming its delivery, so a claim left behind by a sender that died
+  (kill -9 between claim and "sent") is settled by looking in the member's DM: if the prompt is
+  there it is recorded, otherwise it is sent.  Claims younger than ``CLAIM_LEASE`` belong to a
+  sender that may still be working and are left alone.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.metadata import Metadata
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.blocks.prompt import QUESTION, LoggedMoment, TokenLine, answered_blocks, prompt_blocks
+from bot.blocks.prompt import QUESTION, LoggedMoment, TokenLine, answered_blocks, prompt_blocks, reminder_done_blocks
 from bot.schedule_spec import local_week, parse_tz
 from bot.vocabulary import PENDING
 from storage.engine import session_scope
-from storage.models import Team
+from storage.models import Delivery, Person, Team
 from storage.queries import cycles as cq
 from storage.queries import teams as tq
 from storage.queries.usage import token_summaries
 
 log = logging.getLogger(__name__)
+
+PROMPT_EVENT = "airetro_prompt"
+# A claim older than this has no live sender (a post with every rate-limit retry takes far less).
+CLAIM_LEASE = timedelta(minutes=15)
+# Slack's answer when the call itself may have gone through: settle it later by looking at the DM.
+AMBIGUOUS_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
 @dataclass
@@ -31,6 +49,12 @@ class SendReport:
     sent: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    recovered: list[str] = field(default_factory=list)  # found already in the DM after a crash
+    deferred: int = 0  # left for the next run (rate limited or Slack unreachable)
+
+
+class _StopRun(Exception):
+    """Slack is rate limiting or unreachable: stop this run, the next one carries on."""
 
 
 def _token_line(session: Session, person_id: int, week: str) -> TokenLine | None:
@@ -49,47 +73,137 @@ def prompt_message(session: Session, delivery_id: int) -> list[Block]:
     return answered_blocks(ctx.team.name, ctx.week, delivery_id, tokens, ctx.delivery.answer, moments)
 
 
-def send_prompts(engine: Engine, client: WebClient, team: Team, now: datetime | None = None) -> SendReport:
-    """Send this week's prompt to every member who has not had it yet.
+def prompt_metadata(delivery_id: int, week: str) -> Metadata:
+    return Metadata(event_type=PROMPT_EVENT, event_payload={"delivery_id": delivery_id, "week": week})
 
-    Each member is claimed (a unique delivery row, committed) before the DM goes out, so running
-    this twice, or in two processes, never prompts anyone twice.  A failure for one member is
-    recorded on their delivery and does not stop the others.
-    """
+
+def send_prompts(engine: Engine, client: WebClient, team: Team, now: datetime | None = None) -> SendReport:
+    """Send the prompt of the current local week to every member who has not had it (``prompts send``)."""
     now = now or datetime.now(UTC)
-    week = local_week(now, parse_tz(team.tz))
+    with session_scope(engine) as session:
+        members = [p for p in tq.team_members(session, team.id) if not p.prompts_paused]
+    return fan_out(engine, client, team, local_week(now, parse_tz(team.tz)), members, now)
+
+
+def fan_out(
+    engine: Engine, client: WebClient, team: Team, week: str, people: Iterable[Person], now: datetime
+) -> SendReport:
+    """Prompt each of ``people`` for ``week`` unless already prompted; settle stale claims first.
+
+    A failure for one member (deactivated, DM blocked) is recorded on their delivery and the others
+    still get theirs.  A rate limit that outlasts the client's retries, or losing Slack altogether,
+    stops the run: the remaining members are picked up by the next run.
+    """
     report = SendReport(team=team.name, week=week)
+    people = list(people)
     with session_scope(engine) as session:
         cycle = cq.get_or_create_cycle(session, team.id, week)
-        members = tq.team_members(session, team.id)
-    for person in members:
-        with session_scope(engine) as session:  # the claim is committed before the DM goes out
-            delivery = cq.claim_delivery(session, cycle.id, person.id)
-            blocks = prompt_message(session, delivery.id) if delivery else None
-        if delivery is None:
-            report.already.append(person.slack_user_id)
-            continue
-        try:
-            response = client.chat_postMessage(channel=person.slack_user_id, text=QUESTION, blocks=blocks)
-        except SlackApiError as exc:
-            error = str(exc.response.get("error", exc))
-            log.warning("prompt to %s failed: %s", person.slack_user_id, error)
-            with session_scope(engine) as session:
-                cq.mark_failed(session, delivery.id, error)
-            report.failed[person.slack_user_id] = error
-            continue
-        with session_scope(engine) as session:
-            cq.mark_sent(session, delivery.id, response["channel"], response["ts"])
-        report.sent.append(person.slack_user_id)
+        todo = set(cq.unprompted(session, cycle.id, [p.id for p in people]))
+        stale = cq.stale_claims(session, cycle.id, now - CLAIM_LEASE)
+    report.already = [p.slack_user_id for p in people if p.id not in todo]
+    pending = [p for p in people if p.id in todo]
+    done = 0
+    try:
+        for delivery in stale:
+            _settle_stale_claim(engine, client, delivery, week, now, report)
+        for person in pending:
+            _prompt_one(engine, client, cycle.id, person, week, report)
+            done += 1
+    except _StopRun as stop:
+        report.deferred = len(pending) - done
+        log.warning("prompts for %s %s paused: %s; the next run carries on", team.name, week, stop)
     return report
 
 
+def _prompt_one(
+    engine: Engine, client: WebClient, cycle_id: int, person: Person, week: str, report: SendReport
+) -> None:
+    with session_scope(engine) as session:  # the claim is committed before the DM goes out
+        delivery = cq.claim_delivery(session, cycle_id, person.id)
+        blocks = prompt_message(session, delivery.id) if delivery else None
+    if delivery is None:
+        report.already.append(person.slack_user_id)
+        return
+    _post(engine, client, delivery.id, person.slack_user_id, week, blocks, report)
+
+
+def _post(
+    engine: Engine,
+    client: WebClient,
+    delivery_id: int,
+    user_id: str,
+    week: str,
+    blocks: list[Block],
+    report: SendReport,
+) -> None:
+    try:
+        response = client.chat_postMessage(
+            channel=user_id, text=QUESTION, blocks=blocks, metadata=prompt_metadata(delivery_id, week)
+        )
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", exc))
+        if error == "ratelimited":  # a 429 after every retry: certainly not posted
+            with session_scope(engine) as session:
+                cq.release_claim(session, delivery_id)
+            raise _StopRun("rate limited") from None
+        if error in AMBIGUOUS_ERRORS:
+            raise _StopRun(error) from None  # the claim stays; settled after CLAIM_LEASE
+        log.warning("prompt to %s failed: %s", user_id, error)
+        with session_scope(engine) as session:
+            cq.mark_failed(session, delivery_id, error)
+        report.failed[user_id] = error
+        return
+    except (SlackClientError, OSError) as exc:  # connection trouble: the post may or may not have landed
+        raise _StopRun(f"cannot reach Slack ({exc.__class__.__name__})") from None
+    with session_scope(engine) as session:
+        cq.mark_sent(session, delivery_id, response["channel"], response["ts"])
+    report.sent.append(user_id)
+
+
+def _settle_stale_claim(
+    engine: Engine, client: WebClient, delivery: Delivery, week: str, now: datetime, report: SendReport
+) -> None:
+    with session_scope(engine) as session:
+        if not cq.renew_claim(session, delivery, now):
+            return  # another process is settling it
+        person = session.get(Person, delivery.person_id)
+        blocks = prompt_message(session, delivery.id)
+    found = _find_prompt_in_dm(client, person.slack_user_id, delivery)
+    if found is not None:
+        with session_scope(engine) as session:
+            cq.mark_sent(session, delivery.id, *found)
+        report.recovered.append(person.slack_user_id)
+        return
+    _post(engine, client, delivery.id, person.slack_user_id, week, blocks, report)
+
+
+def _find_prompt_in_dm(client: WebClient, user_id: str, delivery: Delivery) -> tuple[str, str] | None:
+    """(channel, ts) of this delivery's prompt if it is already in the member's DM."""
+    try:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        oldest = delivery.claimed_at.replace(tzinfo=UTC).timestamp() - 60
+        history = client.conversations_history(
+            channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=100
+        )
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        raise _StopRun(f"cannot check {user_id}'s DM ({exc.__class__.__name__})") from None
+    for message in history.get("messages", []):
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == PROMPT_EVENT and payload.get("delivery_id") == delivery.id:
+            return channel, message["ts"]
+    return None
+
+
 def refresh_prompt(engine: Engine, client: WebClient, delivery_id: int) -> None:
-    """Update the member's prompt DM in place to show their answer."""
+    """Update the member's prompt DM in place to show their answer (and settle the reminder, if any)."""
     with session_scope(engine) as session:
         delivery = cq.get_delivery(session, delivery_id)
         if delivery is None or not delivery.message_ts:
             return
         blocks = prompt_message(session, delivery_id)
-        channel, ts = delivery.channel_id, delivery.message_ts
+        channel, ts, reminder_ts = delivery.channel_id, delivery.message_ts, delivery.reminder_ts
+        week = cq.delivery_context(session, delivery_id).week
     client.chat_update(channel=channel, ts=ts, text=QUESTION, blocks=blocks)
+    if reminder_ts:
+        client.chat_update(channel=channel, ts=reminder_ts, text=QUESTION, blocks=reminder_done_blocks(week))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from bot.schedule_spec import Slot, parse_slot, parse_tz
+from bot.schedule_spec import MAX_REMINDER_HOURS, Slot, parse_slot, parse_tz
 from storage.engine import session_scope
 from storage.models import Team
 from storage.queries import teams as q
@@ -34,10 +34,20 @@ class TeamSpec:
     prompt: Slot
     digest: Slot
     min_respondents: int = 3
+    reminder_hours: int = 24
+    per_member_tz: bool = False
 
 
 def team_spec(
-    name: str, channel: str, members: list[str], tz: str, prompt: str, digest: str, min_respondents: int = 3
+    name: str,
+    channel: str,
+    members: list[str],
+    tz: str,
+    prompt: str,
+    digest: str,
+    min_respondents: int = 3,
+    reminder_hours: int = 24,
+    per_member_tz: bool = False,
 ) -> TeamSpec:
     """Validate operator input; raises InvalidTeam with a message naming the bad value."""
     if not name.strip():
@@ -51,12 +61,28 @@ def team_spec(
             raise InvalidTeam(f"--member {member!r} is not a Slack user ID like U0123ABCD")
     if min_respondents < 1:
         raise InvalidTeam("--min-respondents must be at least 1")
+    check_reminder_hours(reminder_hours)
     try:
         parse_tz(tz)
         prompt_slot, digest_slot = parse_slot(prompt), parse_slot(digest)
     except ValueError as exc:
         raise InvalidTeam(str(exc)) from None
-    return TeamSpec(name.strip(), channel, tuple(members), tz, prompt_slot, digest_slot, min_respondents)
+    return TeamSpec(
+        name.strip(),
+        channel,
+        tuple(members),
+        tz,
+        prompt_slot,
+        digest_slot,
+        min_respondents,
+        reminder_hours,
+        per_member_tz,
+    )
+
+
+def check_reminder_hours(hours: int) -> None:
+    if not 0 <= hours <= MAX_REMINDER_HOURS:
+        raise InvalidTeam(f"--reminder-hours must be 0 (no reminder) to {MAX_REMINDER_HOURS}, not {hours}")
 
 
 def create_team(engine: Engine, spec: TeamSpec) -> Team:
@@ -71,6 +97,8 @@ def create_team(engine: Engine, spec: TeamSpec) -> Team:
                 digest=(spec.digest.weekday, spec.digest.hhmm),
                 min_respondents=spec.min_respondents,
                 member_ids=list(spec.member_ids),
+                reminder_hours=spec.reminder_hours,
+                per_member_tz=spec.per_member_tz,
             )
         except q.TeamExists:
             raise InvalidTeam(f"a team named {spec.name!r} already exists") from None
@@ -90,3 +118,51 @@ def prompt_slot(team: Team) -> Slot:
 
 def digest_slot(team: Team) -> Slot:
     return Slot(team.digest_weekday, team.digest_time)
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """What an operator changes about a team's schedule; None leaves a field as it is."""
+
+    tz: str | None = None
+    prompt: str | None = None
+    digest: str | None = None
+    reminder_hours: int | None = None
+    per_member_tz: bool | None = None
+    paused: bool | None = None
+
+
+def change_schedule(engine: Engine, name: str, change: ScheduleChange) -> Team:
+    """Validate and store a schedule change (nothing is stored if any value is bad)."""
+    try:
+        tz = parse_tz(change.tz).key if change.tz is not None else None
+        prompt = parse_slot(change.prompt) if change.prompt is not None else None
+        digest = parse_slot(change.digest) if change.digest is not None else None
+    except ValueError as exc:
+        raise InvalidTeam(str(exc)) from None
+    if change.reminder_hours is not None:
+        check_reminder_hours(change.reminder_hours)
+    with session_scope(engine) as session:
+        team = q.get_team(session, name)
+        if team is None:
+            raise UnknownTeam(name)
+        if tz is not None:
+            team.tz = tz
+        if prompt is not None:
+            team.prompt_weekday, team.prompt_time = prompt.weekday, prompt.hhmm
+        if digest is not None:
+            team.digest_weekday, team.digest_time = digest.weekday, digest.hhmm
+        for field_name in ("reminder_hours", "per_member_tz", "paused"):
+            value = getattr(change, field_name)
+            if value is not None:
+                setattr(team, field_name, value)
+        session.add(team)
+    return team
+
+
+def delete_team(engine: Engine, name: str) -> None:
+    with session_scope(engine) as session:
+        team = q.get_team(session, name)
+        if team is None:
+            raise UnknownTeam(name)
+        session.delete(team)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -46,6 +47,33 @@ class _Fault:
     retry_after: int | None = None
 
 
+class _TokenBucket:
+    """``capacity`` calls at once, refilled at ``per_second``; answers how long until the next call may pass."""
+
+    def __init__(self, per_second: float, capacity: float) -> None:
+        self.per_second, self.capacity = per_second, capacity
+        self.tokens, self.stamp = capacity, None
+
+    def take(self, now: float) -> float:
+        if self.stamp is not None:
+            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.per_second
+
+
+@dataclass
+class PostLimits:
+    """chat.postMessage limits as Slack documents them: about one message per second per channel
+    (short bursts allowed) and a workspace-wide limit of several hundred messages per minute."""
+
+    per_channel_per_second: float = 1.0
+    channel_burst: int = 3
+    workspace_per_minute: int = 300
+
+
 @dataclass
 class _State:
     calls: list[Call] = field(default_factory=list)
@@ -53,7 +81,11 @@ class _State:
     views: dict[str, dict] = field(default_factory=dict)
     opened: list[str] = field(default_factory=list)
     faults: dict[str, list[_Fault]] = field(default_factory=dict)
-    holds: dict[str, threading.Event] = field(default_factory=dict)
+    holds: dict[str, tuple[int, threading.Event]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    limits: PostLimits | None = None
+    buckets: dict[str, _TokenBucket] = field(default_factory=dict)
+    throttled: int = 0
 
 
 def _decode(value: Any) -> Any:
@@ -91,7 +123,7 @@ class SlackWebApi:
         return self
 
     def stop(self) -> None:
-        for event in self._state.holds.values():
+        for _after, event in self._state.holds.values():
             event.set()
         self._server.shutdown()
         self._server.server_close()
@@ -109,14 +141,15 @@ class SlackWebApi:
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Block until ``method`` has been called ``count`` times (the bot works after its ack)."""
-        deadline = time.monotonic() + timeout
+        # Counted in condition waits rather than clock readings, so a test on a frozen clock cannot hang.
+        rounds = max(1, int(timeout / 0.05))
         with self._changed:
             while len([c for c in self._state.calls if c.method == method]) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
+                if rounds == 0:
                     seen = [c.method for c in self._state.calls]
                     raise TimeoutError(f"{method} called fewer than {count} times; calls so far: {seen}")
-                self._changed.wait(left)
+                rounds -= 1
+                self._changed.wait(0.05)
             return [c for c in self._state.calls if c.method == method]
 
     def message(self, channel: str, ts: str) -> dict:
@@ -147,11 +180,43 @@ class SlackWebApi:
         """The next ``times`` calls of ``method`` answer HTTP 429 with ``Retry-After``."""
         self._state.faults.setdefault(method, []).append(_Fault(times, retry_after=retry_after))
 
-    def hold(self, method: str) -> threading.Event:
-        """Calls of ``method`` wait (unanswered) until the returned event is set."""
+    def hold(self, method: str, after: int = 0) -> threading.Event:
+        """Calls of ``method`` after the first ``after`` wait (unanswered) until the returned event is set.
+
+        A held call is answered, and takes effect, when released, even if its caller is gone: like
+        Slack posting a message whose sender was killed before reading the answer.
+        """
         event = threading.Event()
-        self._state.holds[method] = event
+        self._state.holds[method] = (after, event)
         return event
+
+    def enforce_post_limits(self, limits: PostLimits | None = None) -> None:
+        """Answer chat.postMessage with 429 and ``Retry-After`` past Slack's documented rate."""
+        self._state.limits = limits or PostLimits()
+
+    @property
+    def throttled(self) -> int:
+        """How many calls the enforced limits answered with 429."""
+        return self._state.throttled
+
+    def _over_limit(self, method: str, args: dict[str, Any]) -> int | None:
+        """Seconds to wait (for Retry-After) if this call breaks the enforced limits, else None."""
+        limits = self._state.limits
+        if limits is None or method != "chat.postMessage":
+            return None
+        now = time.monotonic()
+        buckets = self._state.buckets
+        workspace = buckets.setdefault(
+            "*", _TokenBucket(limits.workspace_per_minute / 60, limits.workspace_per_minute)
+        )
+        channel = buckets.setdefault(
+            "#" + str(args.get("channel")), _TokenBucket(limits.per_channel_per_second, limits.channel_burst)
+        )
+        wait = max(workspace.take(now), channel.take(now))
+        if wait <= 0:
+            return None
+        self._state.throttled += 1
+        return max(1, math.ceil(wait))
 
     # -- the methods ------------------------------------------------------------------------
     def _ts(self) -> str:
@@ -198,6 +263,8 @@ class SlackWebApi:
                 "blocks": args.get("blocks", []),
                 "ts": ts,
             }
+            if args.get("metadata"):
+                message["metadata"] = args["metadata"]
             state.messages[(channel, ts)] = message
             return {"ok": True, "channel": channel, "ts": ts, "message": message}
         if method == "chat.update":
@@ -245,6 +312,24 @@ class SlackWebApi:
                 if user.email.lower() == email:
                     return {"ok": True, "user": self._user_payload(user)}
             return {"ok": False, "error": "users_not_found"}
+        if method == "conversations.history":
+            channel = args.get("channel", "")
+            oldest = float(args.get("oldest") or 0)
+            with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+            found = [
+                {k: v for k, v in m.items() if k != "metadata" or with_metadata}
+                for (ch, ts), m in state.messages.items()
+                if ch == channel and float(ts) > oldest
+            ]
+            found.sort(key=lambda m: float(m["ts"]), reverse=True)  # newest first, as Slack returns them
+            limit = int(args.get("limit") or 100)
+            return {
+                "ok": True,
+                "messages": found[:limit],
+                "has_more": len(found) > limit,
+                "pin_count": 0,
+                "response_metadata": {"next_cursor": ""},
+            }
         if method == "conversations.open":
             user = (args.get("users") or "").split(",")[0]
             return {"ok": True, "channel": {"id": self.dm_channel(user)}}
@@ -254,12 +339,16 @@ class SlackWebApi:
         with self._changed:
             self._state.calls.append(Call(method, args, token))
             self._changed.notify_all()
+            index = self._state.counts[method] = self._state.counts.get(method, 0) + 1
         hold = self._state.holds.get(method)
-        if hold is not None:
-            hold.wait(timeout=30)
+        if hold is not None and index > hold[0]:
+            hold[1].wait(timeout=30)
         with self._changed:
             if token != self.token:
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
+            retry_after = self._over_limit(method, args)
+            if retry_after is not None:
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
             faults = self._state.faults.get(method) or []
             if faults:
                 fault = faults[0]

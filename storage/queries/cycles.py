@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import delete, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
@@ -47,6 +48,78 @@ def mark_sent(session: Session, delivery_id: int, channel_id: str, message_ts: s
 def mark_failed(session: Session, delivery_id: int, error: str) -> None:
     delivery = session.get(Delivery, delivery_id)
     delivery.state, delivery.error = "failed", error
+
+
+def release_claim(session: Session, delivery_id: int) -> None:
+    """Give up a claim whose DM certainly did not go out (so a later run may prompt the member)."""
+    session.execute(delete(Delivery).where(Delivery.id == delivery_id, Delivery.state == "claimed"))
+
+
+def unprompted(session: Session, cycle_id: int, person_ids: list[int]) -> list[int]:
+    """Which of ``person_ids`` have no delivery (claimed, sent or failed) in this cycle."""
+    taken = set(session.exec(select(Delivery.person_id).where(Delivery.cycle_id == cycle_id)))
+    return [pid for pid in person_ids if pid not in taken]
+
+
+def stale_claims(session: Session, cycle_id: int, claimed_before: datetime) -> list[Delivery]:
+    """Claims that never reached "sent" or "failed": their sender died or lost its connection."""
+    query = select(Delivery).where(
+        Delivery.cycle_id == cycle_id, Delivery.state == "claimed", Delivery.claimed_at < claimed_before
+    )
+    return list(session.exec(query))
+
+
+def renew_claim(session: Session, delivery: Delivery, now: datetime) -> bool:
+    """Take over a stale claim; False when another process renewed it first."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery.id, Delivery.state == "claimed", Delivery.claimed_at == delivery.claimed_at)
+        .values(claimed_at=now)
+    )
+    return result.rowcount == 1
+
+
+def reminder_candidates(session: Session, team_id: int, week: str, person_ids: list[int]) -> list[Delivery]:
+    """Deliveries of ``week`` to ``person_ids`` that went out, are unanswered and had no reminder yet."""
+    query = (
+        select(Delivery)
+        .join(Cycle, Cycle.id == Delivery.cycle_id)
+        .where(
+            Cycle.team_id == team_id,
+            Cycle.week == week,
+            Delivery.person_id.in_(person_ids),
+            Delivery.state == "sent",
+            Delivery.answer == "pending",
+            Delivery.reminder_state.is_(None),
+        )
+    )
+    return list(session.exec(query))
+
+
+def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
+    """Claim the one reminder of a delivery; False if it was claimed already (or answered meanwhile)."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.reminder_state.is_(None), Delivery.answer == "pending")
+        .values(reminder_state="claimed", reminded_at=now)
+    )
+    return result.rowcount == 1
+
+
+def mark_reminder(session: Session, delivery_id: int, state: str, message_ts: str | None = None) -> None:
+    session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(reminder_state=state, reminder_ts=message_ts)
+    )
+
+
+def sent_count(session: Session, team_id: int, week: str) -> int:
+    """How many members of the team were prompted for ``week``."""
+    query = (
+        select(Delivery.id)
+        .join(Cycle, Cycle.id == Delivery.cycle_id)
+        .where(Cycle.team_id == team_id, Cycle.week == week, Delivery.state == "sent")
+    )
+    return len(list(session.exec(query)))
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ def create_team(
     digest: tuple[int, str],
     min_respondents: int,
     member_ids: list[str],
+    reminder_hours: int = 24,
+    per_member_tz: bool = False,
 ) -> Team:
     if get_team(session, name) is not None:
         raise TeamExists(name)
@@ -50,6 +52,8 @@ def create_team(
         digest_weekday=digest[0],
         digest_time=digest[1],
         min_respondents=min_respondents,
+        reminder_hours=reminder_hours,
+        per_member_tz=per_member_tz,
         created_at=datetime.now(UTC),
     )
     session.add(team)
@@ -90,3 +94,14 @@ def people_by_key(session: Session) -> dict[str, int]:
         if person.email:
             keys[person.email.lower()] = person.id
     return keys
+
+
+def set_person_tz(session: Session, person_id: int, tz: str | None, checked_at: datetime) -> None:
+    person = session.get(Person, person_id)
+    if tz:
+        person.tz = tz
+    person.tz_checked_at = checked_at
+
+
+def list_active_team_ids(session: Session) -> list[int]:
+    return [team.id for team in list_teams(session, include_paused=False)]

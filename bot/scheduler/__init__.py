@@ -1,0 +1,1 @@
+"""APScheduler wiring: each team's prompt, reminder and digest jobs in a job store inside our own database."""

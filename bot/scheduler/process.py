@@ -1,0 +1,110 @@
+"""Building, starting and running the scheduler (in the web process, or alone as ``airetro scheduler``)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.schedule_spec import GRACE
+from bot.scheduler import jobs
+from bot.scheduler.sync import STORE, sync_jobs
+from bot.services import schedule
+
+log = logging.getLogger(__name__)
+JOBS_TABLE = "apscheduler_jobs"
+TICK_SECONDS = 60
+
+
+def build_scheduler(
+    engine: Engine,
+    client: WebClient,
+    scheduler_cls: type[BaseScheduler] = BackgroundScheduler,
+    executor: object | None = None,
+) -> BaseScheduler:
+    """A scheduler whose team jobs live in our database (not started)."""
+    jobs.bind(engine, client)
+    return scheduler_cls(
+        jobstores={STORE: SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE), "memory": MemoryJobStore()},
+        executors={"default": executor or ThreadPoolExecutor(4)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(GRACE.total_seconds())},
+        timezone=UTC,
+    )
+
+
+def tick(scheduler: BaseScheduler, engine: Engine, client: WebClient) -> None:
+    """Every minute: follow team changes, then catch up on anything due that has not happened."""
+    sync_jobs(scheduler, engine)
+    schedule.reconcile(engine, client, datetime.now(UTC))
+
+
+def start_scheduler(scheduler: BaseScheduler, engine: Engine, client: WebClient) -> None:
+    """Start processing: sync the jobs, catch up at once (a restart may have missed a run), then tick."""
+    scheduler.start(paused=True)
+    sync_jobs(scheduler, engine)
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=TICK_SECONDS,
+        args=(scheduler, engine, client),
+        id="tick",
+        jobstore="memory",
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.resume()
+
+
+def run_forever(engine: Engine, client: WebClient) -> None:
+    """``airetro scheduler``: run until SIGTERM or Ctrl-C, letting a fan-out in progress finish."""
+    scheduler = build_scheduler(engine, client)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    start_scheduler(scheduler, engine, client)
+    teams = {job.args[0] for job in scheduler.get_jobs(jobstore=STORE)}
+    print(
+        f"AI Retro scheduler running: {len(scheduler.get_jobs(jobstore=STORE))} jobs for {len(teams)} teams", flush=True
+    )
+    stop.wait()
+    scheduler.shutdown(wait=True)
+
+
+class _OfflineScheduler(BaseScheduler):
+    """A scheduler that never runs anything: reads and edits the job store from the CLI."""
+
+    def wakeup(self) -> None:
+        pass
+
+    def shutdown(self, wait: bool = True) -> None:
+        super().shutdown(wait)
+
+
+@contextmanager
+def job_store(engine: Engine) -> Iterator[BaseScheduler]:
+    """The persistent jobs, opened without running them (``schedule show``, schedule changes)."""
+    scheduler = _OfflineScheduler(
+        jobstores={STORE: SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)}, timezone=UTC
+    )
+    scheduler.start(paused=True)
+    try:
+        yield scheduler
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def reschedule(engine: Engine) -> None:
+    """Write changed team schedules into the job store now; a running scheduler picks them up within a tick."""
+    with job_store(engine) as scheduler:
+        sync_jobs(scheduler, engine)

@@ -1,0 +1,123 @@
+"""What the schedule asks for right now: the prompts, reminders and digest that are due, sent once.
+
+The scheduler's jobs fire these at each team's slot; the same functions run again every minute as
+a safety net (after a restart, a crash mid-fan-out, or a rate-limited run), and each only does what
+has not been done: deliveries, reminders and digests are claimed in the database before they go out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.schedule_spec import due_digest_week, due_prompt_week, due_reminder_week, parse_tz
+from bot.services import digests, prompts, reminders
+from bot.services.teams import digest_slot, prompt_slot
+from bot.services.timezones import member_zone, refresh_member_timezones
+from storage.engine import session_scope
+from storage.models import Digest, Person, Team
+from storage.queries import cycles as cq
+from storage.queries import teams as tq
+
+log = logging.getLogger(__name__)
+
+
+def _active_team(engine: Engine, team_id: int) -> tuple[Team, list[Person]] | None:
+    with session_scope(engine) as session:
+        team = session.get(Team, team_id)
+        if team is None or team.paused:
+            return None
+        return team, [p for p in tq.team_members(session, team_id) if not p.prompts_paused]
+
+
+def _group_by_week(
+    team: Team, people: list[Person], week_in: Callable[[ZoneInfo], str | None]
+) -> dict[str, list[Person]]:
+    groups: dict[str, list[Person]] = {}
+    for person in people:
+        week = week_in(parse_tz(member_zone(team, person)))
+        if week is not None:
+            groups.setdefault(week, []).append(person)
+    return groups
+
+
+def send_due_prompts(engine: Engine, client: WebClient, team_id: int, now: datetime) -> list[prompts.SendReport]:
+    """Prompt every member whose local prompt time passed within the grace window and who has not had it."""
+    found = _active_team(engine, team_id)
+    if found is None:
+        return []
+    team, people = found
+    slot = prompt_slot(team)
+    reports = []
+    for week, group in _group_by_week(team, people, lambda tz: due_prompt_week(slot, now, tz)).items():
+        report = prompts.fan_out(engine, client, team, week, group, now)
+        if report.sent or report.failed or report.recovered or report.deferred:
+            log.info(
+                "prompts %s %s: %d sent, %d already, %d failed, %d recovered, %d deferred",
+                team.name, week, len(report.sent), len(report.already), len(report.failed),
+                len(report.recovered), report.deferred,
+            )  # fmt: skip
+        reports.append(report)
+    return reports
+
+
+def send_due_reminders(
+    engine: Engine, client: WebClient, team_id: int, now: datetime
+) -> list[reminders.ReminderReport]:
+    """Remind members whose reminder time passed within the grace window and who have not answered."""
+    found = _active_team(engine, team_id)
+    if found is None:
+        return []
+    team, people = found
+    slot, hours = prompt_slot(team), team.reminder_hours
+    reports = []
+    for week, group in _group_by_week(team, people, lambda tz: due_reminder_week(slot, hours, now, tz)).items():
+        report = reminders.send_reminders(engine, client, team, week, group, now)
+        if report.sent or report.failed:
+            log.info("reminders %s %s: %d sent, %d failed", team.name, week, len(report.sent), len(report.failed))
+        reports.append(report)
+    return reports
+
+
+def post_due_digest(engine: Engine, client: WebClient, team_id: int, now: datetime) -> Digest | None:
+    """Post the digest if its time passed within the grace window (once per team-week)."""
+    found = _active_team(engine, team_id)
+    if found is None:
+        return None
+    team, _people = found
+    week = due_digest_week(prompt_slot(team), digest_slot(team), now, parse_tz(team.tz))
+    if week is None:
+        return None
+    with session_scope(engine) as session:
+        prompted = cq.sent_count(session, team.id, week)
+    if not prompted:
+        log.info("no digest for %s %s: nobody was prompted that week", team.name, week)
+        return None
+    return digests.post_digest(engine, client, team, week)
+
+
+def run_due(engine: Engine, client: WebClient, team_id: int, now: datetime) -> None:
+    """Everything due for one team: its members' time zones, prompts, reminders and digest."""
+    found = _active_team(engine, team_id)
+    if found is None:
+        return
+    refresh_member_timezones(engine, client, found[0], now)
+    send_due_prompts(engine, client, team_id, now)
+    send_due_reminders(engine, client, team_id, now)
+    post_due_digest(engine, client, team_id, now)
+
+
+def reconcile(engine: Engine, client: WebClient, now: datetime) -> None:
+    """Catch up on everything due for every active team; one team's trouble does not stop the others."""
+    with session_scope(engine) as session:
+        team_ids = tq.list_active_team_ids(session)
+    for team_id in team_ids:
+        try:
+            run_due(engine, client, team_id, now)
+        except Exception:
+            log.exception("catching up on team %s failed; trying again next minute", team_id)
