@@ -118,10 +118,13 @@ def test_the_console_entry_point_runs(tmp_path):
     assert result.returncode == 0 and "demo" in result.stdout and "import-usage" in result.stdout
 
 
-def test_serve_answers_signed_requests_over_http(slack, tmp_path):
+@pytest.mark.parametrize("no_scheduler", [False, True])
+def test_serve_answers_signed_requests_over_http_with_or_without_the_scheduler(slack, users, tmp_path, no_scheduler):
     import os
     import socket
+    from datetime import UTC, datetime, timedelta
 
+    from bot.schedule_spec import WEEKDAYS
     from bot.standin.inbound import SlackSender
 
     with socket.socket() as probe:
@@ -130,7 +133,13 @@ def test_serve_answers_signed_requests_over_http(slack, tmp_path):
     env = {**os.environ, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url,
            "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "PORT": str(port)}  # fmt: skip
     env.pop("SLACK_APP_TOKEN", None)
-    process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, stdout=subprocess.PIPE, text=True)
+    due = datetime.now(UTC) - timedelta(minutes=1)  # a team whose prompt time just passed
+    members = [arg for u in users for arg in ("--member", u.id)]
+    subprocess.run([sys.executable, "-m", "bot", "team", "create", "Payments", "--channel", CHANNEL, *members,
+                    "--tz", "UTC", "--prompt", f"{WEEKDAYS[due.weekday()]} {due:%H:%M}", "--digest", "sun 23:59"],
+                   env=env, check=True, capture_output=True)  # fmt: skip
+    command = [sys.executable, "-m", "bot", "serve", *(["--no-scheduler"] if no_scheduler else [])]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
     try:
         assert f":{port}/slack/events" in process.stdout.readline()  # printed once listening
         sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
@@ -138,6 +147,10 @@ def test_serve_answers_signed_requests_over_http(slack, tmp_path):
         assert response.status == 200 and "value, not volume" in response.json()["text"]
         assert sender.post("token=x", sign_with="wrong").status == 401
         assert slack.calls("auth.test"), "the bot token is checked at start"
+        if no_scheduler:  # the web process leaves the schedule to `airetro scheduler`
+            assert slack.calls("chat.postMessage") == []
+        else:  # the in-process scheduler catches up on the prompt that just became due
+            assert len(slack.wait_for("chat.postMessage", len(users), timeout=20)) == len(users)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -155,3 +168,39 @@ def test_a_database_url_that_is_not_sqlite_is_refused(env, capsys):
     env.setenv("DATABASE_URL", "postgresql://nobody@localhost/airetro")
     assert main(["digest", "--team", "x"]) == 2
     assert "DATABASE_URL: AI Retro stores its data in SQLite" in capsys.readouterr().err
+
+
+def test_schedule_show_lists_next_runs_in_local_time_and_utc(env, users, capsys):
+    from freezegun import freeze_time
+
+    assert _create(users, "--reminder-hours", "24") == 0
+    capsys.readouterr()
+    with freeze_time("2026-11-22T12:00:00Z"):
+        assert main(["schedule", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "Payments (Europe/Berlin)" in out
+    assert "prompt" in out and "Mon 2026-11-23 10:00 CET" in out and "2026-11-23 09:00 UTC" in out
+    assert "reminder" in out and "Tue 2026-11-24 10:00 CET" in out and "2026-11-24 09:00 UTC" in out
+    assert "digest" in out and "Fri 2026-11-27 16:00 CET" in out and "2026-11-27 15:00 UTC" in out
+
+    with freeze_time("2026-11-22T12:00:00Z"):
+        assert main(["team", "update", "Payments", "--prompt", "tue 09:30", "--tz", "America/New_York"]) == 0
+        assert main(["schedule", "show", "--team", "Payments"]) == 0
+    out = capsys.readouterr().out
+    assert "Tue 2026-11-24 09:30 EST" in out and "2026-11-24 14:30 UTC" in out
+
+    with freeze_time("2026-11-22T12:00:00Z"):
+        assert main(["team", "update", "Payments", "--pause"]) == 0
+        assert main(["schedule", "show"]) == 0
+    assert "paused: no jobs" in capsys.readouterr().out
+
+
+def test_team_update_and_schedule_show_errors_are_one_line(env, users, capsys):
+    assert _create(users) == 0
+    capsys.readouterr()
+    assert main(["team", "update", "Payments"]) == 1
+    assert "nothing to change" in capsys.readouterr().err
+    assert main(["team", "update", "Payments", "--prompt", "someday"]) == 1
+    assert "not a weekly time" in capsys.readouterr().err
+    assert main(["schedule", "show", "--team", "Nope"]) == 1
+    assert "no team named 'Nope'" in capsys.readouterr().err

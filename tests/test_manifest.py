@@ -67,6 +67,7 @@ def test_features_the_bot_relies_on(manifest):
     assert "event_subscriptions" not in manifest["settings"], "the bot handles no events yet"
 
 
-def test_procfile_runs_the_app():
+def test_procfile_runs_web_processes_without_the_scheduler_and_one_scheduler():
     processes = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
-    assert processes["web"].strip() == "airetro serve"
+    assert processes["web"].split() == ["airetro", "serve", "--no-scheduler"]
+    assert processes["scheduler"].split() == ["airetro", "scheduler"]

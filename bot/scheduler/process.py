@@ -44,9 +44,11 @@ def build_scheduler(
 
 
 def tick(scheduler: BaseScheduler, engine: Engine, client: WebClient) -> None:
-    """Every minute: follow team changes, then catch up on anything due that has not happened."""
+    """Every minute: follow member time zones and team changes, then catch up on anything due and not done."""
+    now = datetime.now(UTC)
+    schedule.refresh_time_zones(engine, client, now)
     sync_jobs(scheduler, engine)
-    schedule.reconcile(engine, client, datetime.now(UTC))
+    schedule.catch_up(engine, client, now)
 
 
 def start_scheduler(scheduler: BaseScheduler, engine: Engine, client: WebClient) -> None:

@@ -102,22 +102,33 @@ def post_due_digest(engine: Engine, client: WebClient, team_id: int, now: dateti
 
 
 def run_due(engine: Engine, client: WebClient, team_id: int, now: datetime) -> None:
-    """Everything due for one team: its members' time zones, prompts, reminders and digest."""
-    found = _active_team(engine, team_id)
-    if found is None:
-        return
-    refresh_member_timezones(engine, client, found[0], now)
+    """Everything due for one team: prompts, reminders and digest."""
     send_due_prompts(engine, client, team_id, now)
     send_due_reminders(engine, client, team_id, now)
     post_due_digest(engine, client, team_id, now)
 
 
-def reconcile(engine: Engine, client: WebClient, now: datetime) -> None:
-    """Catch up on everything due for every active team; one team's trouble does not stop the others."""
+def _each_team(engine: Engine, what: str, work: Callable[[int], object]) -> None:
     with session_scope(engine) as session:
         team_ids = tq.list_active_team_ids(session)
     for team_id in team_ids:
         try:
-            run_due(engine, client, team_id, now)
+            work(team_id)
         except Exception:
-            log.exception("catching up on team %s failed; trying again next minute", team_id)
+            log.exception("%s for team %s failed; trying again next minute", what, team_id)
+
+
+def refresh_time_zones(engine: Engine, client: WebClient, now: datetime) -> None:
+    """Members' Slack time zones for teams prompted in local time (each looked up at most daily)."""
+
+    def refresh(team_id: int) -> None:
+        found = _active_team(engine, team_id)
+        if found is not None:
+            refresh_member_timezones(engine, client, found[0], now)
+
+    _each_team(engine, "looking up time zones", refresh)
+
+
+def catch_up(engine: Engine, client: WebClient, now: datetime) -> None:
+    """Do whatever is due and not done yet for every active team; one team's trouble does not stop the others."""
+    _each_team(engine, "catching up", lambda team_id: run_due(engine, client, team_id, now))

@@ -33,7 +33,7 @@ def refresh_member_timezones(engine: Engine, client: WebClient, team: Team, now:
     """Look up the time zone of members not checked in the last day; returns how many were looked up."""
     if not team.per_member_tz:
         return 0
-    cutoff = (now - REFRESH_AFTER).replace(tzinfo=None)
+    cutoff = now - REFRESH_AFTER
     with session_scope(engine) as session:
         stale = [p for p in tq.team_members(session, team.id) if p.tz_checked_at is None or p.tz_checked_at < cutoff]
     for person in stale:

@@ -86,6 +86,7 @@ class _State:
     limits: PostLimits | None = None
     buckets: dict[str, _TokenBucket] = field(default_factory=dict)
     throttled: int = 0
+    in_flight: int = 0
 
 
 def _decode(value: Any) -> Any:
@@ -152,6 +153,16 @@ class SlackWebApi:
                 self._changed.wait(0.05)
             return [c for c in self._state.calls if c.method == method]
 
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        """Block until every call received so far has been answered (held calls included)."""
+        rounds = max(1, int(timeout / 0.05))
+        with self._changed:
+            while self._state.in_flight:
+                if rounds == 0:
+                    raise TimeoutError(f"{self._state.in_flight} calls still unanswered")
+                rounds -= 1
+                self._changed.wait(0.05)
+
     def message(self, channel: str, ts: str) -> dict:
         with self._changed:
             return self._state.messages[(channel, ts)]
@@ -206,9 +217,7 @@ class SlackWebApi:
             return None
         now = time.monotonic()
         buckets = self._state.buckets
-        workspace = buckets.setdefault(
-            "*", _TokenBucket(limits.workspace_per_minute / 60, limits.workspace_per_minute)
-        )
+        workspace = buckets.setdefault("*", _TokenBucket(limits.workspace_per_minute / 60, limits.workspace_per_minute))
         channel = buckets.setdefault(
             "#" + str(args.get("channel")), _TokenBucket(limits.per_channel_per_second, limits.channel_burst)
         )
@@ -336,6 +345,16 @@ class SlackWebApi:
         return {"ok": False, "error": "unknown_method"}
 
     def _handle(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict, dict[str, str]]:
+        with self._changed:
+            self._state.in_flight += 1
+        try:
+            return self._respond(method, args, token)
+        finally:
+            with self._changed:
+                self._state.in_flight -= 1
+                self._changed.notify_all()
+
+    def _respond(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict, dict[str, str]]:
         with self._changed:
             self._state.calls.append(Call(method, args, token))
             self._changed.notify_all()

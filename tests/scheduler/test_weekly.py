@@ -32,7 +32,7 @@ def test_a_normal_week(engine, slack, users, members, clock, start):
     assert "2026-W48" in str(members["ada"].prompt()["blocks"])
 
     members["ada"].log_moment(what="Generated the fixture builders", outcome="tests", time_saved="1h_2h",
-                              quality="same", counterfactual="later", tool="claude_code", sharing="private")  # fmt: skip
+                              quality="same", counterfactual="later", tool="claude_code")  # fmt: skip
     members["grace"].didnt_help()
     members["linus"].skip()
     _opt_out(engine, users[3].id)  # margaret opts out after the prompt; ken just does not answer
@@ -46,7 +46,10 @@ def test_a_normal_week(engine, slack, users, members, clock, start):
     scheduler.run_due()
     assert reminders(slack, users) == {"ada": 0, "grace": 0, "linus": 0, "margaret": 0, "ken": 1}
 
+    updates = len(slack.calls("chat.update"))
     members["ken"].didnt_help()  # from the reminder: the prompt shows the answer, the reminder says thanks
+    slack.wait_for("chat.update", updates + 2)
+    slack.wait_idle()
     dm = slack.channel_messages(slack.dm_channel(users[4].id))
     assert "AI didn't help" in str(dm[0]["blocks"]) and "Answered for 2026-W48" in str(dm[1]["blocks"])
 

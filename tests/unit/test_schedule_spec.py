@@ -124,3 +124,50 @@ def test_cycle_week_across_the_year_boundary():
     assert cycle_week_at(prompt, berlin(2027, 1, 1, 12, 0), BERLIN) == "2026-W53"
     assert cycle_week_at(prompt, berlin(2027, 1, 4, 9, 59), BERLIN) == "2026-W53"
     assert cycle_week_at(prompt, berlin(2027, 1, 4, 10, 0), BERLIN) == "2027-W01"
+
+
+# -- occurrences across DST and what is due ----------------------------------------------------
+from datetime import timedelta  # noqa: E402
+
+from bot.schedule_spec import (  # noqa: E402
+    GRACE,
+    Slot,
+    due_digest_week,
+    due_prompt_week,
+    due_reminder_week,
+    occurrence,
+    shifted,
+)
+
+
+def test_shifted_wraps_around_the_week():
+    assert shifted(Slot(0, "10:00"), 24) == Slot(1, "10:00")
+    assert shifted(Slot(6, "20:00"), 6) == Slot(0, "02:00")
+    assert shifted(Slot(4, "16:30"), 0) == Slot(4, "16:30")
+
+
+def test_occurrence_of_a_missing_or_repeated_wall_time():
+    from datetime import date
+
+    # 02:30 on 29 March 2026 does not exist in Berlin: it happens at 03:30 CEST = 01:30 UTC
+    assert occurrence(Slot(6, "02:30"), date(2026, 3, 23), BERLIN) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    # 02:30 on 25 October 2026 happens twice: the first, 02:30 CEST = 00:30 UTC
+    assert occurrence(Slot(6, "02:30"), date(2026, 10, 19), BERLIN) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+
+
+def test_due_within_the_grace_window_only():
+    monday_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    prompt = Slot(0, "10:00")
+    assert due_prompt_week(prompt, monday_10 - timedelta(seconds=1), BERLIN) is None
+    assert due_prompt_week(prompt, monday_10, BERLIN) == "2026-W48"
+    assert due_prompt_week(prompt, monday_10 + GRACE, BERLIN) == "2026-W48"
+    assert due_prompt_week(prompt, monday_10 + GRACE + timedelta(seconds=1), BERLIN) is None
+    assert due_reminder_week(prompt, 24, monday_10 + timedelta(hours=24), BERLIN) == "2026-W48"
+    assert due_reminder_week(prompt, 24, monday_10 + timedelta(hours=23), BERLIN) is None
+    assert due_reminder_week(prompt, 0, monday_10 + timedelta(hours=24), BERLIN) is None
+    # a Sunday-evening prompt caught up on Monday morning still belongs to the Sunday's week
+    sunday = Slot(6, "20:00")
+    assert due_prompt_week(sunday, datetime(2026, 11, 30, 6, 0, tzinfo=UTC), BERLIN) == "2026-W48"
+    # the digest reports on the week open when the digest time came, even when caught up late
+    assert due_digest_week(prompt, Slot(4, "16:00"), datetime(2026, 11, 27, 20, 0, tzinfo=UTC), BERLIN) == "2026-W48"
+    assert due_digest_week(prompt, Slot(4, "16:00"), datetime(2026, 11, 28, 4, 1, tzinfo=UTC), BERLIN) is None
