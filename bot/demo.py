@@ -18,9 +18,9 @@ from typing import TextIO
 from bot.app import create_app
 from bot.config import Settings
 from bot.digest.sections import Style, digest_text
-from bot.schedule_spec import local_week, parse_tz
+from bot.schedule_spec import local_week, occurrence, parse_tz
 from bot.serve import start_http
-from bot.services import digests, prompts, teams
+from bot.services import digests, schedule, teams
 from bot.services.usage_import import import_usage_csv, slack_email_lookup
 from bot.standin.inbound import SlackSender
 from bot.standin.member import SimulatedMember
@@ -53,6 +53,11 @@ def write_usage_csv(path: Path, week: str, emails: dict[str, str]) -> None:
                 writer.writerow([emails[name], day.isoformat(), model, tokens_in, tokens_out, f"{cost:.2f}"])
 
 
+def _local(at: datetime) -> str:
+    local = at.astimezone(parse_tz(TZ))
+    return f"{local:%a %H:%M} {local.tzname()}"
+
+
 def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: Path | None = None) -> int:
     now = now or datetime.now(UTC)
     say = lambda text: print(text, file=out, flush=True)  # noqa: E731
@@ -77,8 +82,11 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
             report = import_usage_csv(engine, usage_file, slack_email_lookup(app.client))
             say(f"Imported {report.rows} usage rows ({report.attributed} matched to members by e-mail)")
 
-            sent = prompts.send_prompts(engine, app.client, team, now=now)
-            say(f"Sent {len(sent.sent)} prompt DMs")
+            tz = parse_tz(TZ)
+            monday = week_days(week)[0]
+            prompt_at = occurrence(teams.prompt_slot(team), monday, tz)
+            (sent,) = schedule.send_due_prompts(engine, app.client, team.id, prompt_at)
+            say(f"{_local(prompt_at)}: the schedule sent {len(sent.sent)} prompt DMs")
 
             member = {name: SimulatedMember(slack, SlackSender(http.url, secret), uid) for name, uid in ids.items()}
             member["ada"].log_moment(
@@ -113,9 +121,15 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
             member["margaret"].skip()
             say("Answers: ada logged 2 moments, grace 1, linus: AI didn't help, margaret skipped, ken did not answer")
 
-            digests.post_digest(engine, app.client, team, week)
+            remind_at = prompt_at + timedelta(hours=team.reminder_hours)
+            (reminded,) = schedule.send_due_reminders(engine, app.client, team.id, remind_at)
+            say(f"{_local(remind_at)}: one reminder each to {len(reminded.sent)} member(s) who had not answered")
+
+            digest_at = occurrence(teams.digest_slot(team), monday, tz)
+            schedule.post_due_digest(engine, app.client, team.id, digest_at)
             posted = slack.channel_messages(CHANNEL)
-            say(f"Digest posted to #{CHANNEL} ({len(posted)} message, {len(posted[0]['blocks'])} blocks)\n")
+            say(f"{_local(digest_at)}: digest posted to #{CHANNEL} ({len(posted)} message, "
+                f"{len(posted[0]['blocks'])} blocks)\n")  # fmt: skip
             figures = digests.compute_team_digest(engine, team, week)
             names = {u.id: u.name for u in users}
             say(digest_text(figures, Style(mention=lambda uid: "@" + names.get(uid, uid), escape=lambda s: s)))

@@ -106,7 +106,8 @@ def test_demo_runs_a_whole_week_and_prints_the_digest():
     out = io.StringIO()
     assert run_demo(out=out) == 0
     text = out.getvalue()
-    assert "Sent 5 prompt DMs" in text
+    assert "Mon 10:00 CET: the schedule sent 5 prompt DMs" in text or "Mon 10:00 CEST: the schedule sent 5" in text
+    assert "one reminder each to 1 member(s) who had not answered" in text  # ken; margaret skipped
     assert "4 of 5 answered (80%)" in text
     assert "3 moments logged" in text
     assert "Tokens used in member-weeks with no reported outcome" in text

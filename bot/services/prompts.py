@@ -57,7 +57,7 @@ class _StopRun(Exception):
     """Slack is rate limiting or unreachable: stop this run, the next one carries on."""
 
 
-def _token_line(session: Session, person_id: int, week: str) -> TokenLine | None:
+def token_line_for(session: Session, person_id: int, week: str) -> TokenLine | None:
     summary = token_summaries(session, [person_id], week).get(person_id)
     return TokenLine(summary.tokens, summary.cost_usd, summary.top_model) if summary else None
 
@@ -66,7 +66,7 @@ def prompt_message(session: Session, delivery_id: int) -> list[Block]:
     """The member's prompt as it should look now (unanswered, or with what they recorded)."""
     ctx = cq.delivery_context(session, delivery_id)
     assert ctx is not None
-    tokens = _token_line(session, ctx.person.id, ctx.week)
+    tokens = token_line_for(session, ctx.person.id, ctx.week)
     if ctx.delivery.answer == PENDING:
         return prompt_blocks(ctx.team.name, ctx.week, delivery_id, tokens)
     moments = [LoggedMoment(m.outcome, m.what, m.time_saved) for m in cq.moments_for(session, delivery_id)]

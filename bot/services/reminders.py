@@ -13,7 +13,7 @@ from slack_sdk.models.metadata import Metadata
 from sqlalchemy import Engine
 
 from bot.blocks.prompt import REMINDER, reminder_blocks
-from bot.services.prompts import _token_line
+from bot.services.prompts import token_line_for
 from storage.engine import session_scope
 from storage.models import Person, Team
 from storage.queries import cycles as cq
@@ -52,7 +52,7 @@ def send_reminders(
         with session_scope(engine) as session:
             if not cq.claim_reminder(session, delivery.id, now):
                 continue
-            blocks = reminder_blocks(team.name, week, delivery.id, _token_line(session, delivery.person_id, week))
+            blocks = reminder_blocks(team.name, week, delivery.id, token_line_for(session, delivery.person_id, week))
         try:
             response = client.chat_postMessage(
                 channel=delivery.channel_id, text=REMINDER, blocks=blocks, metadata=reminder_metadata(delivery.id)
