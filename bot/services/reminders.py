@@ -59,11 +59,13 @@ def send_reminders(
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error", exc))
+            if error == "ratelimited":  # certainly not sent: give the claim back for the next minute
+                with session_scope(engine) as session:
+                    cq.mark_reminder(session, delivery.id, None)
+                break
             with session_scope(engine) as session:
                 cq.mark_reminder(session, delivery.id, "failed")
             report.failed[user_id] = error
-            if error == "ratelimited":
-                break
             continue
         except (SlackClientError, OSError) as exc:
             log.warning("reminders for %s %s stopped: cannot reach Slack (%s)", team.name, week, exc)

@@ -15,6 +15,9 @@ from storage.queries.teams import team_members
 
 
 def get_or_create_cycle(session: Session, team_id: int, week: str) -> Cycle:
+    existing = session.exec(select(Cycle).where(Cycle.team_id == team_id, Cycle.week == week)).first()
+    if existing is not None:  # the common case on every minute's catch-up: no write at all
+        return existing
     session.execute(
         insert(Cycle)
         .values(team_id=team_id, week=week, created_at=datetime.now(UTC))
@@ -106,7 +109,7 @@ def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def mark_reminder(session: Session, delivery_id: int, state: str, message_ts: str | None = None) -> None:
+def mark_reminder(session: Session, delivery_id: int, state: str | None, message_ts: str | None = None) -> None:
     session.execute(
         update(Delivery).where(Delivery.id == delivery_id).values(reminder_state=state, reminder_ts=message_ts)
     )

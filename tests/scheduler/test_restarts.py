@@ -138,3 +138,20 @@ def test_a_failure_for_one_member_is_recorded_and_the_others_are_prompted(engine
     with Session(engine) as session:
         failed = session.exec(select(Delivery).where(Delivery.state == "failed")).all()
     assert [d.error for d in failed] == ["user_disabled"]
+
+
+def test_a_rate_limited_reminder_is_sent_once_on_the_next_minute(engine, slack, users, clock, start):
+    from tests.scheduler.conftest import reminders
+
+    make_team(engine, users, "Europe/Berlin", reminder_hours=24)
+    scheduler = start()
+    clock.at(MONDAY_10)
+    scheduler.run_due()
+    slack.rate_limit("chat.postMessage", retry_after=30, times=12)  # outlasts the retries of both passes
+    clock.at(MONDAY_10 + timedelta(hours=24))
+    scheduler.run_due()
+    assert sum(reminders(slack, users).values()) == 0
+    for minutes in (1, 2, 3):
+        clock.at(MONDAY_10 + timedelta(hours=24, minutes=minutes))
+        scheduler.run_due()
+    assert reminders(slack, users) == {u.name: 1 for u in users}
