@@ -98,11 +98,10 @@ def cmd_team_create(args: argparse.Namespace, settings: Settings) -> int:
     team = teams.create_team(engine, spec)
     reschedule(engine)
     reminder = f"reminder after {spec.reminder_hours} h" if spec.reminder_hours else "no reminder"
+    zone = f"{team.tz}; prompts in each member's own time zone" if spec.per_member_tz else team.tz
     print(
         f"Created team {team.name}: {len(spec.member_ids)} members, digest in {team.channel_id}, "
-        f"prompts {spec.prompt}, {reminder}, digest {spec.digest} ({team.tz}"
-        f"{'; prompts in each member' + chr(39) + 's own time zone' if spec.per_member_tz else ''}), "
-        f"min respondents {team.min_respondents}"
+        f"prompts {spec.prompt}, {reminder}, digest {spec.digest} ({zone}), min respondents {team.min_respondents}"
     )
     return 0
 

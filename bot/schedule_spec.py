@@ -83,21 +83,9 @@ def last_occurrence(slot: Slot, now: datetime, tz: ZoneInfo) -> datetime:
     return at
 
 
-def next_occurrence(slot: Slot, now: datetime, tz: ZoneInfo) -> datetime:
-    """The first occurrence (UTC) of ``slot`` in ``tz`` that is after ``now``."""
-    last = last_occurrence(slot, now, tz)
-    monday = last.astimezone(tz).date() - timedelta(days=slot.weekday)
-    return occurrence(slot, monday + timedelta(weeks=1), tz)
-
-
 def week_of(at: datetime, tz: ZoneInfo) -> str:
     """The ISO week an occurrence belongs to, by its local date."""
     return week_key(at.astimezone(tz).date())
-
-
-def last_slot_at_or_before(slot: Slot, now: datetime, tz: ZoneInfo) -> datetime:
-    """The most recent local occurrence of ``slot`` that is not after ``now`` (aware, in ``tz``)."""
-    return last_occurrence(slot, now, tz).astimezone(tz)
 
 
 def cycle_week_at(prompt: Slot, now: datetime, tz: ZoneInfo) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from bot.schedule_spec import GRACE, parse_tz
 from bot.scheduler.process import job_store
-from bot.scheduler.sync import STORE, sync_jobs
+from bot.scheduler.sync import STORE, parse_job_id, sync_jobs
 from storage.engine import session_scope
 from storage.models import Team
 from storage.queries import teams as tq
@@ -43,9 +43,9 @@ def team_schedules(engine: Engine, team_name: str | None = None) -> list[TeamSch
     for team in teams:
         rows = []
         for job in stored:
-            kind, team_id, *zone = job.id.split(":", 2)
-            if int(team_id) == team.id:
-                rows.append(JobRow(kind, zone[0] if zone else team.tz, job.next_run_time))
+            kind, team_id, zone = parse_job_id(job.id)
+            if team_id == team.id:
+                rows.append(JobRow(kind, zone or team.tz, job.next_run_time))
         rows.sort(key=lambda r: (KIND_ORDER.get(r.kind, 9), r.next_run or datetime.max.replace(tzinfo=UTC), r.zone))
         result.append(TeamSchedule(team, rows))
     return result

@@ -30,20 +30,35 @@ class JobSpec:
     zone: str
 
 
+def job_id(kind: str, team_id: int, zone: str | None = None) -> str:
+    return f"{kind}:{team_id}:{zone}" if zone else f"{kind}:{team_id}"
+
+
+def parse_job_id(value: str) -> tuple[str, int, str | None]:
+    """(kind, team id, zone or None) of an id made by ``job_id``."""
+    kind, team_id, *zone = value.split(":", 2)
+    return kind, int(team_id), zone[0] if zone else None
+
+
 def team_job_specs(team: Team, zones: Iterable[str]) -> list[JobSpec]:
     """The jobs a team needs: prompt and reminder in each zone its members are prompted in, one digest."""
     specs = []
     for zone in sorted(set(zones)):
         prompt = prompt_slot(team)
         specs.append(
-            JobSpec(f"prompt:{team.id}:{zone}", "prompt", jobs.PROMPT, weekly_trigger(prompt, zone), team.id, zone)
+            JobSpec(job_id("prompt", team.id, zone), "prompt", jobs.PROMPT, weekly_trigger(prompt, zone), team.id, zone)
         )
         if team.reminder_hours > 0:
             reminder = weekly_trigger(shifted(prompt, team.reminder_hours), zone)
-            specs.append(JobSpec(f"reminder:{team.id}:{zone}", "reminder", jobs.REMINDER, reminder, team.id, zone))
+            specs.append(JobSpec(job_id("reminder", team.id, zone), "reminder", jobs.REMINDER, reminder, team.id, zone))
     specs.append(
         JobSpec(
-            f"digest:{team.id}", "digest", jobs.DIGEST, weekly_trigger(digest_slot(team), team.tz), team.id, team.tz
+            job_id("digest", team.id),
+            "digest",
+            jobs.DIGEST,
+            weekly_trigger(digest_slot(team), team.tz),
+            team.id,
+            team.tz,
         )
     )
     return specs

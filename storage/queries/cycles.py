@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
@@ -118,11 +118,12 @@ def mark_reminder(session: Session, delivery_id: int, state: str | None, message
 def sent_count(session: Session, team_id: int, week: str) -> int:
     """How many members of the team were prompted for ``week``."""
     query = (
-        select(Delivery.id)
+        select(func.count())
+        .select_from(Delivery)
         .join(Cycle, Cycle.id == Delivery.cycle_id)
         .where(Cycle.team_id == team_id, Cycle.week == week, Delivery.state == "sent")
     )
-    return len(list(session.exec(query)))
+    return session.exec(query).one()
 
 
 @dataclass(frozen=True)
