@@ -174,9 +174,9 @@ def test_a_database_url_that_is_not_sqlite_is_refused(env, capsys):
 def test_schedule_show_lists_next_runs_in_local_time_and_utc(env, users, capsys):
     from freezegun import freeze_time
 
-    assert _create(users, "--reminder-hours", "24") == 0
-    capsys.readouterr()
     with freeze_time("2026-11-22T12:00:00Z"):
+        assert _create(users, "--reminder-hours", "24") == 0
+        capsys.readouterr()
         assert main(["schedule", "show"]) == 0
     out = capsys.readouterr().out
     assert "Payments (Europe/Berlin)" in out
