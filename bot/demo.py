@@ -88,7 +88,8 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
             (sent,) = schedule.send_due_prompts(engine, app.client, team.id, prompt_at)
             say(f"{_local(prompt_at)}: the schedule sent {len(sent.sent)} prompt DMs")
 
-            member = {name: SimulatedMember(slack, SlackSender(http.url, secret), uid) for name, uid in ids.items()}
+            sender = SlackSender(http.url, secret, response_base=slack.response_url(""))
+            member = {name: SimulatedMember(slack, sender, uid) for name, uid in ids.items()}
             member["ada"].log_moment(
                 what="Claude Code wrote the migration tests for the billing export",
                 outcome="tests",

@@ -34,6 +34,24 @@ class Team(SQLModel, table=True):
     per_member_tz: bool = False  # prompt each member at prompt_time in their own Slack time zone
     paused: bool = False
     created_at: datetime
+    # Who the members are: "people" (picked by hand), "channel" (everyone in channel_id) or
+    # "usergroup" (the members of usergroup_id); the last two are re-read weekly before the prompt.
+    membership: str = "people"
+    usergroup_id: str | None = None
+    members_synced_at: datetime | None = None
+    share_free_text: bool = True  # may members' shared free text reach the digest at all
+
+
+class TeamManager(SQLModel, table=True):
+    """A person who manages a team: changes its setup, previews and posts its digest, pauses it.
+    A manager need not be a member (managers are not prompted unless they are members too)."""
+
+    __tablename__ = "team_managers"
+    __table_args__ = (UniqueConstraint("team_id", "person_id", name="uq_team_manager"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="teams.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
 
 
 class Person(SQLModel, table=True):
@@ -74,7 +92,9 @@ class Cycle(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """The weekly prompt to one member, and that member's answer to it.
 
-    ``state``: claimed → sent | failed.  ``answer``: pending | helped | didnt_help | skipped.
+    ``state``: claimed → sent | failed, or ``direct`` when the member logged on their own
+    (``/airetro log``, App Home) before any prompt reached them; no DM is sent then.
+    ``answer``: pending | helped | didnt_help | skipped.
     ``reminder_state``: None → claimed → sent | failed (at most one reminder per delivery).
     """
 

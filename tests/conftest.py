@@ -67,8 +67,9 @@ def http(app) -> Iterator[HttpServer]:
 
 
 @pytest.fixture
-def sender(http: HttpServer) -> SlackSender:
-    return SlackSender(http.url, SIGNING_SECRET)
+def sender(http: HttpServer, slack: SlackWebApi) -> SlackSender:
+    """Signed requests to the app; response_urls in them point at the stand-in (see ``slack.responses()``)."""
+    return SlackSender(http.url, SIGNING_SECRET, response_base=slack.response_url(""))
 
 
 @pytest.fixture

@@ -41,7 +41,9 @@ def action_id(block_id: str) -> str:
     return f"{block_id}_input"
 
 
-def log_moment_view(delivery_id: int, team: str, week: str) -> View:
+def log_moment_view(delivery_id: int | None, team: str, week: str, team_id: int | None = None) -> View:
+    """The modal for a weekly prompt's delivery, or (``delivery_id`` None) for logging on one's own
+    in ``team_id``'s week ``week`` (``/airetro log``, App Home)."""
     blocks = [
         InputBlock(
             block_id="what",
@@ -87,7 +89,7 @@ def log_moment_view(delivery_id: int, team: str, week: str) -> View:
         title="Where AI helped",
         submit="Save",
         close="Cancel",
-        private_metadata=json.dumps({"delivery": delivery_id, "team": team, "week": week}),
+        private_metadata=json.dumps({"delivery": delivery_id, "team": team, "team_id": team_id, "week": week}),
         blocks=blocks,
     )
 
@@ -98,6 +100,18 @@ def delivery_of(private_metadata: str) -> int | None:
     except (ValueError, AttributeError):
         return None
     return value if isinstance(value, int) else None
+
+
+def direct_log_of(private_metadata: str) -> tuple[int, str] | None:
+    """(team id, week) of a modal opened to log on one's own; None for any other metadata."""
+    try:
+        meta = json.loads(private_metadata or "{}")
+        team_id, week = meta.get("team_id"), meta.get("week")
+    except (ValueError, AttributeError):
+        return None
+    if meta.get("delivery") is None and isinstance(team_id, int) and isinstance(week, str):
+        return team_id, week
+    return None
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,15 @@ def _ordered_counts(values: Sequence[str], vocabulary: dict[str, str]) -> dict[s
     return {key: counts[key] for key in vocabulary if counts[key]}
 
 
-def compute_digest(team: str, week: str, members: Sequence[MemberWeekData], min_respondents: int) -> DigestFigures:
+def compute_digest(
+    team: str,
+    week: str,
+    members: Sequence[MemberWeekData],
+    min_respondents: int,
+    *,
+    share_free_text: bool = True,
+) -> DigestFigures:
+    """The team-week's figures; ``share_free_text=False`` (the team's setting) keeps every highlight out."""
     answers = Counter(m.answer for m in members)
     responded = answers[v.HELPED] + answers[v.DIDNT_HELP] + answers[v.SKIPPED]
     respondents = answers[v.HELPED] + answers[v.DIDNT_HELP]
@@ -115,7 +123,7 @@ def compute_digest(team: str, week: str, members: Sequence[MemberWeekData], min_
     highlights = tuple(
         Highlight(m.what, m.link, m.outcome, m.author if m.sharing == "named" else None)
         for m in moments
-        if m.sharing in ("anonymous", "named")
+        if share_free_text and m.sharing in ("anonymous", "named")
     )
     return DigestFigures(
         **base,

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot import vocabulary as v
 from bot.blocks.log_moment import log_moment_view
+from bot.schedule_spec import local_week, parse_tz
 from bot.services.prompts import refresh_prompt
 from storage.engine import session_scope
+from storage.models import Team
 from storage.queries import cycles as cq
+from storage.queries import teams as tq
 from storage.queries.cycles import DeliveryContext
+from storage.weeks import week_days, week_key
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,58 @@ def open_log_modal(engine: Engine, client: WebClient, delivery_id: int, user_id:
     if ctx is None:
         return False
     client.views_open(trigger_id=trigger_id, view=log_moment_view(delivery_id, ctx.team.name, ctx.week))
+    return True
+
+
+def current_week(team: Team, now: datetime | None = None) -> str:
+    """The ISO week a moment logged now belongs to, by the team's local date."""
+    return local_week(now or datetime.now(UTC), parse_tz(team.tz))
+
+
+def open_direct_log_modal(client: WebClient, team: Team, trigger_id: str) -> None:
+    """Open the "where AI helped" modal outside the weekly prompt (``/airetro log``, App Home)."""
+    client.views_open(trigger_id=trigger_id, view=log_moment_view(None, team.name, current_week(team), team.id))
+
+
+def may_log_direct(engine: Engine, team_id: int, week: str, user_id: str) -> bool:
+    """True when ``user_id`` is a member of the team and ``week`` is its current or previous week."""
+    with session_scope(engine) as session:
+        team = session.get(Team, team_id)
+        person = tq.get_person(session, user_id)
+        if team is None or person is None or person.id not in {p.id for p in tq.team_members(session, team_id)}:
+            log.warning("user %s logged for team %s they are not a member of", user_id, team_id)
+            return False
+        this_week = current_week(team)
+    if week not in (this_week, week_key(week_days(this_week)[0] - timedelta(days=7))):
+        log.warning("user %s logged for week %s, not a current week", user_id, week)
+        return False
+    return True
+
+
+def record_direct_moment(
+    engine: Engine,
+    client: WebClient,
+    team_id: int,
+    week: str,
+    user_id: str,
+    view_id: str,
+    fields: Mapping[str, str | None],
+) -> bool:
+    """Store a moment logged on one's own; True when stored.
+
+    Refused (False, nothing stored) unless ``user_id`` is a member of the team and ``week`` is the
+    team's current or previous week: the modal's metadata could be crafted.
+    """
+    if not may_log_direct(engine, team_id, week, user_id):
+        return False
+    with session_scope(engine) as session:
+        person = tq.get_person(session, user_id)
+        delivery = cq.direct_delivery(session, team_id, week, person.id)
+        if cq.add_moment(session, delivery.id, view_id, fields) is None:
+            return False
+        cq.set_answer(session, delivery, v.HELPED)
+        delivery_id = delivery.id
+    refresh_prompt(engine, client, delivery_id)
     return True
 
 

@@ -54,13 +54,13 @@ def team_figures(session: Session, team: Team, week: str) -> DigestFigures:
         members.append(
             MemberWeekData(
                 answer=mw.delivery.answer if mw.delivery else v.PENDING,
-                prompted=mw.delivery is not None and mw.delivery.state == "sent",
+                prompted=mw.delivery is not None and mw.delivery.state in cq.ASKED_STATES,
                 moments=moments,
                 tokens=summary.tokens if summary else 0,
                 cost_usd=summary.cost_usd if summary else 0.0,
             )
         )
-    return compute_digest(team.name, week, members, team.min_respondents)
+    return compute_digest(team.name, week, members, team.min_respondents, share_free_text=team.share_free_text)
 
 
 def compute_team_digest(engine: Engine, team: Team, week: str) -> DigestFigures:

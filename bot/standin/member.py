@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.blocks.prompt import DIDNT_HELP, LOG_MOMENT, SKIP_WEEK
-from bot.standin.inbound import Response, SlackSender, state_values
-from bot.standin.web_api import SlackWebApi
+from bot.standin.inbound import Response, SlackSender, app_home_opened_event, state_values
+from bot.standin.web_api import Call, SlackWebApi
 
 
 class SimulatedMember:
@@ -51,3 +51,29 @@ class SimulatedMember:
     def skip(self) -> Response:
         before = len(self.slack.calls("chat.update"))
         return self._after("chat.update", self.click(SKIP_WEEK), before)
+
+    def command(self, text: str) -> Response:
+        """``/airetro <text>`` typed by this member in their DM with the bot."""
+        return self.sender.slash_command(self.user_id, text, channel_id=self.dm)
+
+    def open_home(self, timeout: float = 5.0) -> dict | None:
+        """Open the app's Home tab: send ``app_home_opened``, wait for the app's views.publish for this
+        member, and return the published view."""
+
+        def mine(call: Call) -> bool:
+            return call.args.get("user_id") == self.user_id
+
+        before = len([c for c in self.slack.calls("views.publish") if mine(c)])
+        response = self.sender.event(app_home_opened_event(self.user_id, view=self.slack.home(self.user_id)))
+        if response.status != 200:
+            raise RuntimeError(f"the app answered app_home_opened with HTTP {response.status}: {response.body}")
+        self.slack.wait_for("views.publish", before + 1, timeout, where=mine)
+        self.slack.wait_idle(timeout)  # a call is recorded as it arrives; the view is stored once it is answered
+        return self.slack.home(self.user_id)
+
+    def click_home(self, action_id: str, **kwargs: object) -> Response:
+        """Click a button in this member's published Home tab."""
+        view = self.slack.home(self.user_id)
+        if view is None:
+            raise LookupError(f"no Home tab published for {self.user_id}")
+        return self.sender.click_in_view(self.user_id, view, action_id, **kwargs)

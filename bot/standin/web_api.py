@@ -4,10 +4,16 @@ Responses follow the examples in Slack's method documentation (``{"ok": true, ..
 ``{"ok": false, "error": "..."}``). Every call is recorded so a test or the demo can see exactly
 what the bot sent. A test can make a method fail, answer 429 with ``Retry-After``, or hold its
 answer until released (to prove the bot acked Slack before doing slow work).
+
+Besides ``/api/<method>`` the server takes ``POST /response/<anything>`` (a ``response_url``, what
+Bolt's ``respond()`` posts to; answers ``ok`` like Slack) and ``POST /upload/<file_id>`` (the
+``upload_url`` that ``files.getUploadURLExternal`` hands out, step two of ``files_upload_v2``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
 import json
 import math
@@ -31,6 +37,7 @@ class FakeUser:
     email: str
     tz: str = "Europe/Berlin"
     is_admin: bool = False
+    is_owner: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,46 @@ class _State:
     buckets: dict[str, _TokenBucket] = field(default_factory=dict)
     throttled: int = 0
     in_flight: int = 0
+    responses: list[tuple[str, dict]] = field(default_factory=list)
+    homes: dict[str, str] = field(default_factory=dict)  # user id -> id of their Home tab view
+    uploads: dict[str, dict] = field(default_factory=dict)  # file id -> upload in progress / done
+    files: list[dict] = field(default_factory=list)  # completed uploads, in order
+
+
+def _multipart_file(body: bytes, content_type: str) -> bytes:
+    """The file's bytes from a ``multipart/form-data`` body (the part with a filename, else the first)."""
+    boundary = next(
+        (p.split("=", 1)[1].strip().strip('"') for p in content_type.split(";") if p.strip().startswith("boundary=")),
+        "",
+    )
+    if not boundary:
+        return body
+    parts = []
+    for chunk in body.split(b"--" + boundary.encode())[1:]:
+        if chunk.startswith(b"--"):  # the closing delimiter
+            break
+        head, _sep, content = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        parts.append((head.decode("latin-1").lower(), content.removesuffix(b"\r\n")))
+    chosen = next((c for h, c in parts if "filename=" in h), None)
+    if chosen is None:
+        chosen = next((c for h, c in parts if 'name="file"' in h), parts[0][1] if parts else body)
+    return chosen
+
+
+def _invalid(argument: str) -> dict:
+    return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [f"invalid `{argument}`"]}}
+
+
+def _cursor(offset: int) -> str:
+    return base64.b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def _offset(cursor: str) -> int | None:
+    try:
+        offset = json.loads(base64.b64decode(cursor, validate=True))["offset"]
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        return None
+    return offset if isinstance(offset, int) and offset >= 0 else None
 
 
 def _decode(value: Any) -> Any:
@@ -100,11 +147,29 @@ def _decode(value: Any) -> Any:
 
 
 class SlackWebApi:
-    """Start with ``with SlackWebApi(token, users) as slack:``; point ``SLACK_API_URL`` at ``slack.url``."""
+    """Start with ``with SlackWebApi(token, users) as slack:``; point ``SLACK_API_URL`` at ``slack.url``.
 
-    def __init__(self, token: str = "xoxb-standin", users: list[FakeUser] | None = None) -> None:
+    ``channels`` maps channel id → member user ids (the bot is a member of each, as if invited);
+    ``usergroups`` maps usergroup id → (handle, user ids); ``channel_names`` optionally names channels
+    (default ``team-<id lower>``). All three are plain dicts on the instance a test may change while
+    the server runs, e.g. ``slack.channels["C1"] = [...]``.
+    """
+
+    def __init__(
+        self,
+        token: str = "xoxb-standin",
+        users: list[FakeUser] | None = None,
+        channels: dict[str, list[str]] | None = None,
+        usergroups: dict[str, tuple[str, list[str]]] | None = None,
+        channel_names: dict[str, str] | None = None,
+    ) -> None:
         self.token = token
         self.users = {u.id: u for u in users or []}
+        self.channels: dict[str, list[str]] = {k: list(v) for k, v in (channels or {}).items()}
+        self.usergroups: dict[str, tuple[str, list[str]]] = {
+            k: (handle, list(ids)) for k, (handle, ids) in (usergroups or {}).items()
+        }
+        self.channel_names: dict[str, str] = dict(channel_names or {})
         self._state = _State()
         self._changed = threading.Condition()
         self._ids = itertools.count(1)
@@ -117,7 +182,15 @@ class SlackWebApi:
     # -- lifecycle ---------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+        return f"{self._base}/api/"
+
+    @property
+    def _base(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def response_url(self, tag: str) -> str:
+        """A ``response_url`` on the stand-in: JSON POSTed to it is recorded (see :meth:`responses`)."""
+        return f"{self._base}/response/{tag}"
 
     def start(self) -> SlackWebApi:
         self._thread.start()
@@ -140,18 +213,44 @@ class SlackWebApi:
         with self._changed:
             return [c for c in self._state.calls if method is None or c.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """Block until ``method`` has been called ``count`` times (the bot works after its ack)."""
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0, *, where: Callable[[Call], bool] | None = None
+    ) -> list[Call]:
+        """Block until ``method`` has been called ``count`` times (the bot works after its ack).
+
+        ``where`` narrows the calls counted (e.g. ``lambda c: c.args.get("user_id") == "U1"``).
+        """
         # Counted in condition waits rather than clock readings, so a test on a frozen clock cannot hang.
         rounds = max(1, int(timeout / 0.05))
+
+        def matching() -> list[Call]:
+            return [c for c in self._state.calls if c.method == method and (where is None or where(c))]
+
         with self._changed:
-            while len([c for c in self._state.calls if c.method == method]) < count:
+            while len(matching()) < count:
                 if rounds == 0:
                     seen = [c.method for c in self._state.calls]
                     raise TimeoutError(f"{method} called fewer than {count} times; calls so far: {seen}")
                 rounds -= 1
                 self._changed.wait(0.05)
-            return [c for c in self._state.calls if c.method == method]
+            return matching()
+
+    def responses(self) -> list[dict]:
+        """JSON bodies POSTed to :meth:`response_url` URLs, in the order they arrived."""
+        with self._changed:
+            return [body for _tag, body in self._state.responses]
+
+    def wait_for_responses(self, count: int = 1, timeout: float = 5.0) -> list[dict]:
+        """Block until ``count`` bodies have been POSTed to response URLs; returns them all."""
+        rounds = max(1, int(timeout / 0.05))
+        with self._changed:
+            while len(self._state.responses) < count:
+                if rounds == 0:
+                    have = len(self._state.responses)
+                    raise TimeoutError(f"{have} responses to response_url, fewer than {count}")
+                rounds -= 1
+                self._changed.wait(0.05)
+            return [body for _tag, body in self._state.responses]
 
     def wait_idle(self, timeout: float = 5.0) -> None:
         """Block until every call received so far has been answered (held calls included)."""
@@ -178,6 +277,21 @@ class SlackWebApi:
     def last_opened_view(self) -> dict:
         with self._changed:
             return self._state.views[self._state.opened[-1]]
+
+    def home(self, user_id: str) -> dict | None:
+        """The Home tab view last published for ``user_id`` (views.publish or a views.update of it)."""
+        with self._changed:
+            view_id = self._state.homes.get(user_id)
+            return self._state.views[view_id] if view_id else None
+
+    def files(self, channel: str | None = None) -> list[dict]:
+        """Files uploaded and completed (files_upload_v2), oldest first; only those shared to ``channel`` if given.
+
+        Each: ``id, filename, title, channel, content (bytes), initial_comment, thread_ts`` (and ``channels``,
+        all channels it was shared to); ``channel`` is None for a file completed without a channel.
+        """
+        with self._changed:
+            return [dict(f) for f in self._state.files if channel is None or channel in f["channels"]]
 
     def dm_channel(self, user_id: str) -> str:
         return "D" + user_id[1:]
@@ -240,10 +354,189 @@ class SlackWebApi:
             "real_name": user.name.title(),
             "tz": user.tz,
             "is_admin": user.is_admin,
-            "is_owner": False,
+            "is_owner": user.is_owner,
             "is_bot": False,
             "profile": {"email": user.email, "real_name": user.name.title(), "display_name": user.name},
         }
+
+    def _store_view(self, view_id: str, view: dict) -> dict:
+        stored = {
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "close": None,
+            "submit": None,
+            **view,
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{next(self._ids):08x}",
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "app_id": "A0APP0001",
+            "app_installed_team_id": TEAM_ID,
+            "bot_id": BOT_ID,
+        }
+        self._state.views[view_id] = stored
+        return stored
+
+    def _channel_members(self, channel: str) -> list[str] | None:
+        """Members of a known channel (the bot included, as it has been invited), None if unknown."""
+        if channel in self.channels:
+            members = list(self.channels[channel])
+        else:
+            members = [u for u in self.users if self.dm_channel(u) == channel]
+            if not members:
+                return None
+        return members if BOT_USER_ID in members else [*members, BOT_USER_ID]
+
+    def _channel_payload(self, channel: str, members: list[str], with_count: bool) -> dict:
+        created = 1700000000
+        if channel[:1] == "D":
+            user = next(m for m in members if m != BOT_USER_ID)
+            return {"id": channel, "created": created, "is_im": True, "is_org_shared": False, "user": user}
+        name = self.channel_names.get(channel) or f"team-{channel.lower()}"
+        payload = {
+            "id": channel,
+            "name": name,
+            "is_channel": not channel.startswith("G"),
+            "is_group": channel.startswith("G"),
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": channel.startswith("G"),
+            "created": created,
+            "is_archived": False,
+            "is_general": False,
+            "unlinked": 0,
+            "name_normalized": name,
+            "is_shared": False,
+            "is_org_shared": False,
+            "is_ext_shared": False,
+            "is_pending_ext_shared": False,
+            "pending_shared": [],
+            "context_team_id": TEAM_ID,
+            "creator": members[0] if members else "",
+            "is_member": True,
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0},
+            "previous_names": [],
+        }
+        if with_count:
+            payload["num_members"] = len(members)
+        return payload
+
+    def _usergroup_payload(self, group_id: str, handle: str, members: list[str], with_users: bool) -> dict:
+        payload = {
+            "id": group_id,
+            "team_id": TEAM_ID,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": handle.replace("-", " ").replace("_", " ").title(),
+            "description": "",
+            "handle": handle,
+            "is_external": False,
+            "date_create": 1700000000,
+            "date_update": 1700000000,
+            "date_delete": 0,
+            "auto_type": None,
+            "auto_provision": False,
+            "enterprise_subteam_id": "",
+            "created_by": members[0] if members else "",
+            "updated_by": members[0] if members else "",
+            "deleted_by": None,
+            "prefs": {"channels": [], "groups": []},
+            "user_count": len(members),
+            "channel_count": 0,
+        }
+        if with_users:
+            payload["users"] = list(members)
+        return payload
+
+    def _upload_url_for(self, args: dict[str, Any]) -> dict:
+        filename = args.get("filename") or ""
+        try:
+            length = int(args.get("length") or "")
+        except ValueError:
+            length = -1
+        if not filename or length < 0:
+            bad = "filename" if not filename else "length"
+            return _invalid(bad)
+        file_id = f"F0UP{next(self._ids):06d}"
+        self._state.uploads[file_id] = {"id": file_id, "filename": filename, "length": length, "content": None}
+        return {"ok": True, "upload_url": f"{self._base}/upload/{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict:
+        items = args.get("files")
+        if isinstance(items, str):
+            items = _decode(items)
+        if not isinstance(items, list) or not items or not all(isinstance(i, dict) and i.get("id") for i in items):
+            return _invalid("files")
+        uploads = self._state.uploads
+        if any(uploads.get(i["id"], {}).get("content") is None or uploads[i["id"]].get("done") for i in items):
+            return {"ok": False, "error": "file_not_found"}
+        channels = [args["channel_id"]] if args.get("channel_id") else []
+        channels += [c for c in str(args.get("channels") or "").split(",") if c and c not in channels]
+        if args.get("thread_ts") and not channels:
+            return _invalid("channel_id")
+        now = int(time.time())
+        answered = []
+        for item in items:
+            upload = uploads[item["id"]]
+            upload["done"] = True
+            title = item.get("title") or upload["filename"]
+            self._state.files.append(
+                {
+                    "id": upload["id"],
+                    "filename": upload["filename"],
+                    "title": title,
+                    "channel": channels[0] if channels else None,
+                    "channels": list(channels),
+                    "content": upload["content"],
+                    "initial_comment": args.get("initial_comment") or None,
+                    "thread_ts": args.get("thread_ts") or None,
+                }
+            )
+            extension = upload["filename"].rsplit(".", 1)[-1].lower() if "." in upload["filename"] else "text"
+            answered.append(
+                {
+                    "id": upload["id"],
+                    "created": now,
+                    "timestamp": now,
+                    "name": upload["filename"],
+                    "title": title,
+                    "mimetype": "",
+                    "filetype": extension,
+                    "pretty_type": extension.upper(),
+                    "user": BOT_USER_ID,
+                    "user_team": TEAM_ID,
+                    "editable": False,
+                    "size": len(upload["content"]),
+                    "mode": "hosted",
+                    "is_external": False,
+                    "external_type": "",
+                    "is_public": any(c[:1] == "C" for c in channels),
+                    "public_url_shared": False,
+                    "display_as_bot": False,
+                    "username": "",
+                    "url_private": f"https://files.slack.com/files-pri/{TEAM_ID}-{upload['id']}/{upload['filename']}",
+                    "url_private_download": (
+                        f"https://files.slack.com/files-pri/{TEAM_ID}-{upload['id']}/download/{upload['filename']}"
+                    ),
+                    "permalink": f"https://acme.slack.com/files/{BOT_USER_ID}/{upload['id']}/{upload['filename']}",
+                    "comments_count": 0,
+                    "is_starred": False,
+                    "shares": {},
+                    "channels": [c for c in channels if c[:1] == "C"],
+                    "groups": [c for c in channels if c[:1] == "G"],
+                    "ims": [c for c in channels if c[:1] == "D"],
+                    "has_more_shares": False,
+                    "has_rich_preview": False,
+                    "file_access": "visible",
+                }
+            )
+        return {"ok": True, "files": answered}
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict:
         state = self._state
@@ -288,27 +581,22 @@ class SlackWebApi:
             return {"ok": True, "channel": key[0], "ts": key[1], "text": args.get("text", "")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._ts()}
-        if method in ("views.open", "views.publish", "views.push", "views.update"):
-            view = args.get("view") or {}
+        if method == "views.publish":
+            user_id = args.get("user_id") or ""
+            view = args.get("view")
+            if not user_id or not isinstance(view, dict) or view.get("type") != "home":
+                return _invalid("user_id" if not user_id else "view")
+            if user_id not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            view_id = state.homes.get(user_id)
+            if args.get("hash") and view_id and state.views[view_id]["hash"] != args["hash"]:
+                return {"ok": False, "error": "hash_conflict"}
+            view_id = view_id or f"V{next(self._ids):08d}"
+            state.homes[user_id] = view_id
+            return {"ok": True, "view": self._store_view(view_id, view)}
+        if method in ("views.open", "views.push", "views.update"):
             view_id = args.get("view_id") or f"V{next(self._ids):08d}"
-            stored = {
-                "private_metadata": "",
-                "callback_id": "",
-                "external_id": "",
-                "clear_on_close": False,
-                "notify_on_close": False,
-                **view,
-                "id": view_id,
-                "team_id": TEAM_ID,
-                "state": {"values": {}},
-                "hash": f"{int(time.time())}.{view_id}",
-                "root_view_id": view_id,
-                "previous_view_id": None,
-                "app_id": "A0APP0001",
-                "app_installed_team_id": TEAM_ID,
-                "bot_id": BOT_ID,
-            }
-            state.views[view_id] = stored
+            stored = self._store_view(view_id, args.get("view") or {})
             if method == "views.open":
                 state.opened.append(view_id)
             return {"ok": True, "view": stored}
@@ -339,6 +627,46 @@ class SlackWebApi:
                 "pin_count": 0,
                 "response_metadata": {"next_cursor": ""},
             }
+        if method == "conversations.members":
+            members = self._channel_members(args.get("channel") or "")
+            if members is None:
+                return {"ok": False, "error": "channel_not_found"}
+            offset = _offset(args["cursor"]) if args.get("cursor") else 0
+            if offset is None:
+                return {"ok": False, "error": "invalid_cursor"}
+            try:
+                limit = int(args.get("limit") or 100)
+            except ValueError:
+                return {"ok": False, "error": "invalid_limit"}
+            limit = min(max(limit, 1), 1000)
+            page = members[offset : offset + limit]
+            next_cursor = _cursor(offset + limit) if offset + limit < len(members) else ""
+            return {"ok": True, "members": page, "response_metadata": {"next_cursor": next_cursor}}
+        if method == "conversations.info":
+            channel = args.get("channel") or ""
+            members = self._channel_members(channel)
+            if members is None:
+                return {"ok": False, "error": "channel_not_found"}
+            with_count = str(args.get("include_num_members", "")).lower() in ("1", "true")
+            return {"ok": True, "channel": self._channel_payload(channel, members, with_count)}
+        if method == "usergroups.list":
+            with_users = str(args.get("include_users", "")).lower() in ("1", "true")
+            return {
+                "ok": True,
+                "usergroups": [
+                    self._usergroup_payload(group_id, handle, ids, with_users)
+                    for group_id, (handle, ids) in self.usergroups.items()
+                ],
+            }
+        if method == "usergroups.users.list":
+            group = self.usergroups.get(args.get("usergroup") or "")
+            if group is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(group[1])}
+        if method == "files.getUploadURLExternal":
+            return self._upload_url_for(args)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(args)
         if method == "conversations.open":
             user = (args.get("users") or "").split(",")[0]
             return {"ok": True, "channel": {"id": self.dm_channel(user)}}
@@ -379,6 +707,30 @@ class SlackWebApi:
                 return 200, {"ok": False, "error": fault.error}, {}
             return 200, self._answer(method, args), {}
 
+    def _receive_response(self, tag: str, data: bytes, _content_type: str) -> tuple[int, str]:
+        """A POST to a response_url: Slack answers ``ok`` (HTTP 200), or 400 for a body that isn't JSON."""
+        try:
+            body = json.loads(data or b"null")
+        except ValueError:
+            return 400, "invalid_payload"
+        if not isinstance(body, dict):
+            return 400, "invalid_payload"
+        with self._changed:
+            self._state.responses.append((tag, body))
+            self._changed.notify_all()
+        return 200, "ok"
+
+    def _receive_upload(self, file_id: str, data: bytes, content_type: str) -> tuple[int, str]:
+        """Step two of files_upload_v2: the file's bytes POSTed to the upload_url (raw, or a multipart form)."""
+        content = _multipart_file(data, content_type) if content_type.startswith("multipart/form-data") else data
+        with self._changed:
+            upload = self._state.uploads.get(file_id)
+            if upload is None or upload.get("done"):
+                return 404, "file_not_found"
+            upload["content"] = content
+            self._changed.notify_all()
+        return 200, f"OK - {len(content)}"
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
 
@@ -386,24 +738,34 @@ class SlackWebApi:
             def log_message(self, *_args: object) -> None:  # keep test output quiet
                 pass
 
+            def _send(self, status: int, payload: bytes, content_type: str, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                method = self.path.split("/api/", 1)[-1].split("?")[0]
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                if "json" in (self.headers.get("Content-Type") or ""):
+                path = self.path.split("?")[0]
+                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                content_type = self.headers.get("Content-Type") or ""
+                if path.startswith(("/response/", "/upload/")):
+                    receive = api._receive_response if path.startswith("/response/") else api._receive_upload
+                    status, text = receive(path.split("/", 2)[2], data, content_type)
+                    self._send(status, text.encode(), "text/plain; charset=utf-8", {})
+                    return
+                method = path.split("/api/", 1)[-1]
+                raw = data.decode()
+                if "json" in content_type:
                     args = json.loads(raw or "{}")
                 else:
                     args = {k: _decode(v) for k, v in parse_qsl(raw, keep_blank_values=True)}
                 auth = self.headers.get("Authorization") or ""
                 token = auth.removeprefix("Bearer ") if auth else args.pop("token", None)
                 status, body, headers = api._handle(method, args, token)
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
+                self._send(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers)
 
         return Handler
 

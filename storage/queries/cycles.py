@@ -13,6 +13,9 @@ from sqlmodel import Session, select
 from storage.models import Cycle, Delivery, Moment, Person, Team
 from storage.queries.teams import team_members
 
+# A delivery in these states reached its member: a prompt DM went out, or they logged on their own.
+ASKED_STATES = ("sent", "direct")
+
 
 def get_or_create_cycle(session: Session, team_id: int, week: str) -> Cycle:
     existing = session.exec(select(Cycle).where(Cycle.team_id == team_id, Cycle.week == week)).first()
@@ -36,6 +39,22 @@ def claim_delivery(session: Session, cycle_id: int, person_id: int) -> Delivery 
     if result.rowcount == 0:
         return None
     return session.exec(select(Delivery).where(Delivery.cycle_id == cycle_id, Delivery.person_id == person_id)).one()
+
+
+def direct_delivery(session: Session, team_id: int, week: str, person_id: int) -> Delivery:
+    """The member's delivery for the team-week, created as ``direct`` when they log before any prompt.
+
+    A prompt claimed or sent already is reused (the moment joins that week's answer); a direct
+    delivery in turn means no prompt DM is sent to them that week: they have answered.
+    """
+    cycle = get_or_create_cycle(session, team_id, week)
+    now = datetime.now(UTC)
+    session.execute(
+        insert(Delivery)
+        .values(cycle_id=cycle.id, person_id=person_id, state="direct", claimed_at=now, sent_at=now)
+        .on_conflict_do_nothing(index_elements=["cycle_id", "person_id"])
+    )
+    return session.exec(select(Delivery).where(Delivery.cycle_id == cycle.id, Delivery.person_id == person_id)).one()
 
 
 def get_delivery(session: Session, delivery_id: int) -> Delivery | None:
@@ -116,12 +135,12 @@ def mark_reminder(session: Session, delivery_id: int, state: str | None, message
 
 
 def sent_count(session: Session, team_id: int, week: str) -> int:
-    """How many members of the team were prompted for ``week``."""
+    """How many members of the team were asked for ``week`` (prompted, or logged on their own)."""
     query = (
         select(func.count())
         .select_from(Delivery)
         .join(Cycle, Cycle.id == Delivery.cycle_id)
-        .where(Cycle.team_id == team_id, Cycle.week == week, Delivery.state == "sent")
+        .where(Cycle.team_id == team_id, Cycle.week == week, Delivery.state.in_(ASKED_STATES))
     )
     return session.exec(query).one()
 

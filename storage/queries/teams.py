@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from storage.models import Person, Team, TeamMember
+from storage.models import Person, Team, TeamManager, TeamMember
 
 
 class TeamExists(Exception):
@@ -67,6 +68,79 @@ def create_team(
 
 def get_team(session: Session, name: str) -> Team | None:
     return session.exec(select(Team).where(Team.name == name)).first()
+
+
+def find_team_by_name(session: Session, name: str) -> Team | None:
+    """A team by name, ignoring case (what people type in a slash command)."""
+    return session.exec(select(Team).where(func.lower(Team.name) == name.strip().lower())).first()
+
+
+def teams_in_channel(session: Session, channel_id: str) -> list[Team]:
+    return list(session.exec(select(Team).where(Team.channel_id == channel_id).order_by(Team.name)))
+
+
+def get_person(session: Session, slack_user_id: str) -> Person | None:
+    return session.exec(select(Person).where(Person.slack_user_id == slack_user_id)).first()
+
+
+def teams_of(session: Session, slack_user_id: str) -> list[Team]:
+    """The teams the user is a member of (prompted), by name."""
+    query = (
+        select(Team)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .join(Person, Person.id == TeamMember.person_id)
+        .where(Person.slack_user_id == slack_user_id)
+        .order_by(Team.name)
+    )
+    return list(session.exec(query))
+
+
+def managed_by(session: Session, slack_user_id: str) -> list[Team]:
+    """The teams the user manages, by name."""
+    query = (
+        select(Team)
+        .join(TeamManager, TeamManager.team_id == Team.id)
+        .join(Person, Person.id == TeamManager.person_id)
+        .where(Person.slack_user_id == slack_user_id)
+        .order_by(Team.name)
+    )
+    return list(session.exec(query))
+
+
+def team_managers(session: Session, team_id: int) -> list[Person]:
+    query = (
+        select(Person)
+        .join(TeamManager, TeamManager.person_id == Person.id)
+        .where(TeamManager.team_id == team_id)
+        .order_by(Person.slack_user_id)
+    )
+    return list(session.exec(query))
+
+
+def set_team_members(session: Session, team_id: int, slack_user_ids: list[str]) -> None:
+    """Make the team's members exactly ``slack_user_ids`` (answers of people who left are kept)."""
+    wanted = {upsert_person(session, uid).id for uid in dict.fromkeys(slack_user_ids)}
+    current = set(session.exec(select(TeamMember.person_id).where(TeamMember.team_id == team_id)))
+    if current - wanted:
+        session.execute(
+            delete(TeamMember).where(TeamMember.team_id == team_id, TeamMember.person_id.in_(current - wanted))
+        )
+    for person_id in sorted(wanted - current):
+        session.add(TeamMember(team_id=team_id, person_id=person_id))
+    session.flush()
+
+
+def set_team_managers(session: Session, team_id: int, slack_user_ids: list[str]) -> None:
+    """Make the team's managers exactly ``slack_user_ids``."""
+    wanted = {upsert_person(session, uid).id for uid in dict.fromkeys(slack_user_ids)}
+    current = set(session.exec(select(TeamManager.person_id).where(TeamManager.team_id == team_id)))
+    if current - wanted:
+        session.execute(
+            delete(TeamManager).where(TeamManager.team_id == team_id, TeamManager.person_id.in_(current - wanted))
+        )
+    for person_id in sorted(wanted - current):
+        session.add(TeamManager(team_id=team_id, person_id=person_id))
+    session.flush()
 
 
 def list_teams(session: Session, *, include_paused: bool = True) -> list[Team]:

@@ -1,0 +1,45 @@
+"""``/airetro digest [preview|post] [team]``: managers preview this week's digest privately, or post it now."""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
+
+from bot.blocks.digest import digest_blocks
+from bot.digest.sections import digest_text
+from bot.formatting import clip, slack_escape
+from bot.listeners.commands.invocation import Invocation
+from bot.listeners.commands.parse import Parsed
+from bot.services import digests
+from bot.services.roles import require_manager
+from bot.services.team_refs import resolve_team
+
+PREVIEW_NOTE = "Preview: only you see this. `/airetro digest post` posts it to the team channel now."
+
+
+def run(inv: Invocation, parsed: Parsed) -> None:
+    who = inv.caller()
+    team = resolve_team(inv.engine, who, parsed.team, inv.channel_id, "digest", managed=True)
+    require_manager(who, team)
+    week = digests.digest_week(team)
+    if parsed.mode == "post":
+        post(inv, team, week)
+        return
+    figures = digests.compute_team_digest(inv.engine, team, week)
+    blocks = [ContextBlock(elements=[MarkdownTextObject(text=PREVIEW_NOTE)]), *digest_blocks(figures)]
+    inv.reply(clip(digest_text(figures), digests.FALLBACK_TEXT_LIMIT), blocks)
+
+
+def post(inv: Invocation, team: object, week: str) -> None:
+    name = slack_escape(team.name)
+    try:
+        posted = digests.post_digest(inv.engine, inv.client, team, week)
+    except SlackApiError as error:
+        reason = error.response.get("error", "an error")
+        hint = " Invite the bot to the channel first (`/invite @AI Retro`)." if reason == "not_in_channel" else ""
+        inv.reply(f"Slack refused the digest for *{name}* ({reason}); nothing was posted.{hint}")
+        return
+    if posted is None:
+        inv.reply(f"The {week} digest for *{name}* was already posted in <#{team.channel_id}>; it is posted once.")
+        return
+    inv.reply(f"Posted the {week} digest for *{name}* in <#{team.channel_id}>.")

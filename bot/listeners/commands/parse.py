@@ -1,0 +1,158 @@
+"""Parsing ``/airetro`` text. Pure: text in, a ``Parsed`` command or a ``UsageError`` out.
+
+Slack escapes mentions in command text (``<@U…|name>``, ``<#C…|name>``, ``<!subteam^S…|@name>``);
+people may also type plain forms (``#payments``, ``C0123ABCD``, ``@payments-team``, a team name).
+Both are accepted: a team is referred to by channel, by user group or by name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.formatting import clip, slack_escape
+
+DEFAULT_SUMMARY_WEEKS = 4
+DEFAULT_ME_WEEKS = 8
+MAX_WEEKS = 52
+
+SUBCOMMANDS = ("help", "log", "me", "summary", "setup", "digest", "pause", "resume", "export", "forget-me")
+MEMBER_USAGE = (
+    ("/airetro log [team]", "log where AI helped, now"),
+    ("/airetro me [weeks]", "your own last weeks (only you see them)"),
+    ("/airetro summary [#channel|team] [weeks]", "a team's aggregate, last 4 weeks by default"),
+    ("/airetro pause", "stop your weekly prompts (`/airetro resume` to restart)"),
+    ("/airetro export", "your own data as a CSV file in a DM"),
+    ("/airetro forget-me", "delete everything AI Retro holds about you"),
+)
+MANAGER_USAGE = (
+    ("/airetro setup [team|new]", "set a team up: channel, members, managers, schedule, privacy"),
+    ("/airetro digest [preview|post] [team]", "preview this week's digest, or post it now"),
+    ("/airetro pause team [team]", "pause a team's prompts and digests (`/airetro resume team` to restart)"),
+)
+
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+_SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_PLAIN_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,}$")
+_TOKEN = re.compile(r"<[^>]*>|\S+")
+
+
+class UsageError(ValueError):
+    """The text is not a command we understand; ``str(error)`` is a short hint for the caller."""
+
+
+@dataclass(frozen=True)
+class TeamRef:
+    """How the caller named a team: exactly one field is set."""
+
+    channel_id: str | None = None
+    usergroup_id: str | None = None
+    name: str | None = None
+
+    def __str__(self) -> str:
+        if self.channel_id:
+            return f"<#{self.channel_id}>"
+        if self.usergroup_id:
+            return f"<!subteam^{self.usergroup_id}>"
+        return self.name or ""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    name: str
+    team: TeamRef | None = None
+    weeks: int | None = None
+    mode: str | None = None  # digest: preview | post; setup: new
+    whole_team: bool = False  # pause/resume the team rather than oneself
+
+
+def usage_lines(rows: tuple[tuple[str, str], ...]) -> list[str]:
+    return [f"• `{command}`: {what}" for command, what in rows]
+
+
+def usage_hint(text: str, problem: str | None = None) -> str:
+    shown = slack_escape(clip(" ".join(text.split()), 80)).replace("`", "'")
+    lead = problem or f"Sorry, I don't know `/airetro {shown}`."
+    commands = ", ".join(f"`{name}`" for name in SUBCOMMANDS)
+    return f"{lead}\nSubcommands: {commands}. Try `/airetro help`."
+
+
+def _team_ref(tokens: list[str], command: str) -> TeamRef | None:
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        token = tokens[0]
+        if match := _CHANNEL.match(token):
+            return TeamRef(channel_id=match.group(1))
+        if match := _SUBTEAM.match(token):
+            return TeamRef(usergroup_id=match.group(1))
+        if _PLAIN_CHANNEL_ID.match(token):
+            return TeamRef(channel_id=token)
+        if token.startswith(("#", "@")) and len(token) > 1:
+            return TeamRef(name=token[1:])
+    if any(_USER.match(t) for t in tokens):
+        raise UsageError(
+            f"`/airetro {command}` takes a team, not a person: AI Retro never shows one person's "
+            "figures to anyone else."
+        )
+    if any(t.startswith("<") for t in tokens):
+        raise UsageError(f"Name one team for `/airetro {command}`: a #channel, a user group or a team name.")
+    return TeamRef(name=" ".join(tokens))
+
+
+def _weeks(token: str) -> int:
+    weeks = int(token)
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise UsageError(f"Weeks must be between 1 and {MAX_WEEKS}, not {weeks}.")
+    return weeks
+
+
+def parse(text: str) -> Parsed:
+    """Parse the text after ``/airetro``; raises UsageError with a hint naming what is wrong."""
+    tokens = _TOKEN.findall(text.strip())
+    if not tokens:
+        return Parsed("help")
+    name, rest = tokens[0].lower(), tokens[1:]
+    if name in ("forget_me", "forgetme"):
+        name = "forget-me"
+    if name not in SUBCOMMANDS:
+        raise UsageError(usage_hint(text))
+    try:
+        return _parse_subcommand(name, rest)
+    except UsageError as error:
+        raise UsageError(usage_hint(text, str(error))) from None
+
+
+def _parse_subcommand(name: str, rest: list[str]) -> Parsed:
+    if name in ("help", "me", "export", "forget-me"):
+        if name == "me" and len(rest) == 1 and rest[0].isdigit():
+            return Parsed(name, weeks=_weeks(rest[0]))
+        if rest:
+            raise UsageError(f"`/airetro {name}` takes no {'more ' if name == 'me' else ''}arguments.")
+        return Parsed(name, weeks=DEFAULT_ME_WEEKS if name == "me" else None)
+    if name == "log":
+        return Parsed(name, team=_team_ref(rest, name))
+    if name == "summary":
+        weeks = DEFAULT_SUMMARY_WEEKS
+        if rest and rest[-1].isdigit():
+            weeks = _weeks(rest[-1])
+            rest = rest[:-1]
+        elif rest and re.fullmatch(r"-\d+", rest[-1]):
+            raise UsageError(f"Weeks must be between 1 and {MAX_WEEKS}, not {rest[-1]}.")
+        return Parsed(name, team=_team_ref(rest, name), weeks=weeks)
+    if name == "setup":
+        if len(rest) == 1 and rest[0].lower() == "new":
+            return Parsed(name, mode="new")
+        return Parsed(name, team=_team_ref(rest, name))
+    if name == "digest":
+        mode = "preview"
+        if rest and rest[0].lower() in ("preview", "post"):
+            mode, rest = rest[0].lower(), rest[1:]
+        return Parsed(name, mode=mode, team=_team_ref(rest, name))
+    # pause / resume
+    if rest and rest[0].lower() == "team":
+        return Parsed(name, whole_team=True, team=_team_ref(rest[1:], name))
+    if rest:
+        raise UsageError(f"`/airetro {name}` alone is for your own prompts; `/airetro {name} team [team]` for a team.")
+    return Parsed(name)

@@ -1,0 +1,65 @@
+"""A team's multi-week aggregate: totals only over weeks above the privacy threshold, hand-computed."""
+
+from __future__ import annotations
+
+from bot import vocabulary as v
+from bot.digest.figures import MemberWeekData, MomentData, compute_digest
+from bot.digest.summary import summarise, summary_lines
+
+BUG = MomentData(outcome="bug", time_saved="1h_2h", quality="better", counterfactual="no", tool="claude_code")
+TESTS = MomentData(outcome="tests", time_saved="2h_4h", quality="same", counterfactual="yes", tool="copilot")
+
+
+def _helped(*moments: MomentData, tokens: int = 0, cost: float = 0.0) -> MemberWeekData:
+    return MemberWeekData(v.HELPED, True, moments, tokens, cost)
+
+
+def _week(week: str, members: list[MemberWeekData]):
+    return compute_digest("Payments", week, members, min_respondents=3)
+
+
+W46 = _week(  # 3 respondents: shown. 2 moments, 1.5 + 3 = 4.5 h, 3M tokens, $30
+    "2026-W46",
+    [_helped(BUG, tokens=1_000_000, cost=10.0), _helped(TESTS, tokens=1_000_000, cost=10.0),
+     MemberWeekData(v.DIDNT_HELP, True, (), 1_000_000, 10.0), MemberWeekData(v.PENDING, True)],
+)  # fmt: skip
+W47 = _week(  # 2 respondents: withheld, even though one logged a big moment and burned tokens
+    "2026-W47",
+    [_helped(TESTS, TESTS, tokens=9_000_000, cost=90.0), MemberWeekData(v.DIDNT_HELP, True),
+     MemberWeekData(v.SKIPPED, True), MemberWeekData(v.PENDING, True)],
+)  # fmt: skip
+W48 = _week(  # 3 respondents: shown. 1 moment, 1.5 h, 1M tokens, $20
+    "2026-W48",
+    [_helped(BUG, tokens=1_000_000, cost=20.0), MemberWeekData(v.DIDNT_HELP, True),
+     MemberWeekData(v.DIDNT_HELP, True), MemberWeekData(v.PENDING, False)],
+)  # fmt: skip
+
+
+def test_withheld_weeks_add_nothing_but_their_response_counts():
+    s = summarise("Payments", [W46, W47, W48])
+    assert (s.shown_weeks, s.withheld_weeks) == (2, 1)
+    assert s.prompted == 4 + 4 + 3 and s.responded == 3 + 3 + 3
+    assert s.moments == 3 and s.outcomes == {"bug": 2, "tests": 1}
+    assert s.hours_saved == 1.5 + 3.0 + 1.5
+    assert s.tokens == 4_000_000 and s.cost_usd == 50.0
+    assert s.tokens_per_outcome == 4_000_000 / 3
+    assert s.hours_per_100_usd == 6.0 / 50.0 * 100
+    assert s.would_not_have_happened == 2 and s.didnt_help == 1 + 2
+
+
+def test_lines_say_what_was_withheld_newest_week_first():
+    lines = summary_lines(summarise("Payments", [W46, W47, W48]))
+    assert lines[0] == "3 week(s), 2026-W46 to 2026-W48: 9 of 11 prompts answered."
+    assert "1 week(s) withheld (too few respondents) and left out of the totals." in lines
+    assert "Moments logged: 3 (2 × fixed a bug, 1 × wrote tests)." in lines
+    assert any(line.startswith("Team usage: 4.0M tokens, $50.00; per reported outcome 1.3M tokens") for line in lines)
+    weeks = [line for line in lines if line.startswith("2026-W")]
+    assert [w[:8] for w in weeks] == ["2026-W48", "2026-W47", "2026-W46"]
+    assert weeks[1] == "2026-W47: 3 of 4 answered; figures withheld (fewer than 3 respondents)."
+    assert "9.0M" not in "\n".join(lines), "a withheld week's tokens never show"
+
+
+def test_all_weeks_below_the_threshold_show_no_figures():
+    lines = summary_lines(summarise("Payments", [W47]))
+    assert any("no figures are shown" in line for line in lines)
+    assert not any("Moments logged" in line or "tokens" in line for line in lines)
