@@ -11,6 +11,7 @@ from bot import vocabulary as v
 from bot.blocks.text import text_sections
 from bot.services.summaries import MyWeek
 
+MAX_TEAMS_NAMED = 2
 ONLY_YOU = "Only you see this. Nobody else, managers included, sees your answers or your token figures."
 _ANSWERS = {
     v.HELPED: "logged where AI helped",
@@ -22,14 +23,17 @@ _ANSWERS = {
 
 
 def week_line(week: MyWeek) -> str:
-    teams = f" ({', '.join(fmt.slack_escape(t) for t in week.teams)})" if week.teams else ""
+    names = [fmt.slack_escape(fmt.clip(t, 40)) for t in week.teams[:MAX_TEAMS_NAMED]]
+    if len(week.teams) > MAX_TEAMS_NAMED:
+        names.append(f"{len(week.teams) - MAX_TEAMS_NAMED} more")
+    teams = f" ({', '.join(names)})" if names else ""
     line = f"{week.week}{teams}: {_ANSWERS[week.answer]}"
     if week.moments:
         line += f", {week.moments} moment(s), {fmt.hours(week.hours_saved)} saved"
     if week.tokens is not None:
         line += f" · {fmt.tokens(week.tokens)} tokens, ~{fmt.dollars(week.cost_usd or 0.0)}"
         if week.top_model:
-            line += f", mostly {fmt.slack_escape(week.top_model)}"
+            line += f", mostly {fmt.slack_escape(fmt.clip(week.top_model, 60))}"
     return line + "."
 
 
