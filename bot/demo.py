@@ -53,6 +53,19 @@ def write_usage_csv(path: Path, week: str, emails: dict[str, str]) -> None:
                 writer.writerow([emails[name], day.isoformat(), model, tokens_in, tokens_out, f"{cost:.2f}"])
 
 
+def _ask(slack: SlackWebApi, member: SimulatedMember, text: str) -> str:
+    """Type ``/airetro text`` as ``member``; the ephemeral reply's text (acked, then sent to the response_url)."""
+    before = len(slack.responses())
+    response = member.command(text)
+    if response.body:
+        return response.json()["text"]
+    return slack.wait_for_responses(before + 1)[before]["text"]
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.replace("*", "").splitlines())
+
+
 def _local(at: datetime) -> str:
     local = at.astimezone(parse_tz(TZ))
     return f"{local:%a %H:%M} {local.tzname()}"
@@ -134,6 +147,10 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
             figures = digests.compute_team_digest(engine, team, week)
             names = {u.id: u.name for u in users}
             say(digest_text(figures, Style(mention=lambda uid: "@" + names.get(uid, uid), escape=lambda s: s)))
+
+            for name, text in (("ada", "me 1"), ("grace", "summary 1")):
+                reply = _ask(slack, member[name], text)
+                say(f"\n{name} types /airetro {text} (only {name} sees the reply):\n{_indent(reply)}")
         finally:
             http.stop()
             engine.dispose()

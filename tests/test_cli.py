@@ -112,6 +112,11 @@ def test_demo_runs_a_whole_week_and_prints_the_digest():
     assert "3 moments logged" in text
     assert "Tokens used in member-weeks with no reported outcome" in text
     assert "(@ada)" in text and "(anonymous)" in text
+    # then a member and a manager use /airetro: ada sees her own tokens, the team summary shows none of hers
+    mine, summary = text.split("ada types /airetro me 1")[1].split("grace types /airetro summary 1")
+    assert "2 moment(s), 3 h saved · 1.0M tokens, ~$9.75, mostly claude-sonnet-4-5" in mine
+    assert "AI retro summary: Payments" in summary and "Moments logged: 3" in summary
+    assert "$9.75" not in summary and "claude-sonnet" not in summary
 
 
 def test_the_console_entry_point_runs(tmp_path):

@@ -40,7 +40,7 @@ def week_line(week: MyWeek) -> str:
 def totals_line(weeks: Sequence[MyWeek]) -> str:
     moments = sum(w.moments for w in weeks)
     hours = sum(w.hours_saved for w in weeks)
-    line = f"Last {len(weeks)} weeks: {moments} moment(s) logged, {fmt.hours(hours)} saved"
+    line = f"Last {len(weeks)} week(s): {moments} moment(s) logged, {fmt.hours(hours)} saved"
     tokens = [w for w in weeks if w.tokens is not None]
     if tokens:
         line += (
