@@ -64,6 +64,7 @@ def http(app) -> Iterator[HttpServer]:
     server = start_http(app)
     yield server
     server.stop()
+    drain(app)  # after-ack work (a Home refresh, say) finishes while the stand-in still answers
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ class SummaryFigures:
 
 def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
     shown = [w for w in weeks if not w.suppressed]
+    ran = [w for w in weeks if w.prompted or w.responded]  # a week with no prompts is not "withheld"
     outcomes: Counter[str] = Counter()
     for week in shown:
         outcomes.update(week.outcomes)
@@ -64,7 +65,7 @@ def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
         prompted=sum(w.prompted for w in weeks),
         responded=sum(w.responded for w in weeks),
         shown_weeks=len(shown),
-        withheld_weeks=len(weeks) - len(shown),
+        withheld_weeks=len([w for w in ran if w.suppressed]),
         moments=sum(w.moments for w in shown),
         outcomes={key: outcomes[key] for key in v.OUTCOMES if outcomes[key]},
         hours_saved=sum(w.hours_saved for w in shown),
@@ -95,9 +96,11 @@ def summary_lines(s: SummaryFigures) -> list[str]:
         return ["No weeks to show yet."]
     span = s.first_week if s.first_week == s.last_week else f"{s.first_week} to {s.last_week}"
     lines = [f"{len(s.weeks)} week(s), {span}: {s.responded} of {s.prompted} prompts answered."]
-    if not s.shown_weeks:
+    if not s.prompted and not s.responded:
+        lines.append("Nobody was prompted in these weeks yet.")
+    elif not s.shown_weeks:
         lines.append(
-            "Every week had fewer respondents than the team's minimum, so no figures are shown: "
+            "Fewer respondents than the team's minimum in every week that ran, so no figures are shown: "
             "that keeps individual answers anonymous."
         )
     else:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from bot import vocabulary as v
 from bot.blocks.log_moment import log_moment_view
 from bot.schedule_spec import local_week, parse_tz
+from bot.services.home import refresh_home
 from bot.services.prompts import refresh_prompt
 from storage.engine import session_scope
 from storage.models import Team
@@ -90,6 +91,7 @@ def record_direct_moment(
         cq.set_answer(session, delivery, v.HELPED)
         delivery_id = delivery.id
     refresh_prompt(engine, client, delivery_id)
+    refresh_home(engine, client, user_id)
     return True
 
 
@@ -105,6 +107,7 @@ def record_choice(engine: Engine, client: WebClient, delivery_id: int, user_id: 
         changed = cq.set_answer(session, delivery, answer)
     if changed:
         refresh_prompt(engine, client, delivery_id)
+        refresh_home(engine, client, user_id)
     return changed
 
 
@@ -125,4 +128,5 @@ def record_moment(
             return False
         cq.set_answer(session, cq.get_delivery(session, delivery_id), v.HELPED)
     refresh_prompt(engine, client, delivery_id)
+    refresh_home(engine, client, user_id)
     return True

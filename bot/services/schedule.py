@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.schedule_spec import due_digest_week, due_prompt_week, due_reminder_week, parse_tz
-from bot.services import digests, prompts, reminders
+from bot.services import digests, membership, prompts, reminders
 from bot.services.teams import digest_slot, prompt_slot
 from bot.services.timezones import member_zone, refresh_member_timezones
 from storage.engine import session_scope
@@ -49,6 +49,8 @@ def _group_by_week(
 def send_due_prompts(engine: Engine, client: WebClient, team_id: int, now: datetime) -> list[prompts.SendReport]:
     """Prompt every member whose local prompt time passed within the grace window and who has not had it."""
     found = _active_team(engine, team_id)
+    if found is not None and membership.sync_if_due(engine, client, found[0], now):
+        found = _active_team(engine, team_id)  # a channel or user group team's members, as just re-read
     if found is None:
         return []
     team, people = found

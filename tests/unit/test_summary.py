@@ -59,6 +59,16 @@ def test_lines_say_what_was_withheld_newest_week_first():
     assert "9.0M" not in "\n".join(lines), "a withheld week's tokens never show"
 
 
+def test_weeks_without_a_retro_are_not_called_withheld():
+    quiet = _week("2026-W45", [MemberWeekData(v.PENDING, False)] * 4)
+    s = summarise("Payments", [quiet, W46])
+    assert (s.shown_weeks, s.withheld_weeks) == (1, 0)
+    lines = summary_lines(s)
+    assert not any("withheld" in line for line in lines)
+    assert "2026-W45: nobody was prompted." in lines
+    assert summary_lines(summarise("Payments", [quiet]))[1] == "Nobody was prompted in these weeks yet."
+
+
 def test_all_weeks_below_the_threshold_show_no_figures():
     lines = summary_lines(summarise("Payments", [W47]))
     assert any("no figures are shown" in line for line in lines)

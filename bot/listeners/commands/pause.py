@@ -13,7 +13,7 @@ from bot.services.team_refs import resolve_team
 def run(inv: Invocation, parsed: Parsed) -> None:
     paused = parsed.name == "pause"
     if not parsed.whole_team:
-        inv.reply(pausing.pause_me(inv.engine, inv.user_id, paused))
+        inv.reply(pausing.pause_me(inv.engine, inv.user_id, paused, inv.client))
         return
     who = inv.caller()
     team = resolve_team(inv.engine, who, parsed.team, inv.channel_id, f"{parsed.name} team", managed=True)

@@ -1,0 +1,242 @@
+"""The App Home tab, for the person looking at it (their own data and their teams' aggregates only),
+and the digest preview a manager opens from it. Pure functions from plain data to Block Kit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot import formatting as fmt
+from bot import vocabulary as v
+from bot.blocks.digest import digest_blocks
+from bot.blocks.me import me_blocks
+from bot.blocks.summary import summary_blocks
+from bot.blocks.text import SECTION_TEXT_LIMIT
+from bot.digest.figures import DigestFigures
+from bot.digest.sections import PRIVACY_NOTE
+from bot.digest.summary import SummaryFigures
+from bot.services.summaries import MyWeek
+
+HOME_LOG = "home_log_moment"
+HOME_SETUP = "home_setup"
+HOME_PREVIEW = "home_preview_digest"
+HOME_POST = "home_post_digest"
+PREVIEW_CALLBACK_ID = "home_digest_preview"
+
+VIEW_BLOCKS = 100  # Slack's limit for a Home tab or a modal
+MAX_TEAMS = 10  # teams listed per part of the Home; the rest are counted
+TEAM_NAME_CHARS = 80
+PREVIEW_NOTE = (
+    "Preview: only you see this. *Post digest now* on your Home (or `/airetro digest post`) "
+    "posts it to the team channel."
+)
+WELCOME = (
+    "AI Retro asks your team once a week where AI actually helped (one click if it didn't) and posts a "
+    "team digest that measures value, not token volume. Your own answers and token figures are shown "
+    "to you only; managers see team totals."
+)
+NOT_IN_A_TEAM = (
+    "You're not in a team yet. Your manager or a workspace admin adds you with `/airetro setup`; "
+    "your weekly prompt, this week's status and your team's figures then show up here."
+)
+ADMIN_HINT = "You're a workspace admin: create a team with `/airetro setup`."
+FOOTER = "`/airetro help` lists everything you can do. This page refreshes after every answer."
+
+
+@dataclass(frozen=True)
+class MyTeamWeek:
+    """A team the viewer is a member of: when they are prompted next and their answer this week."""
+
+    team_id: int
+    team: str
+    week: str
+    zone: str  # the zone the prompt time is shown in (theirs or the team's)
+    next_prompt: datetime | None  # aware; None when their prompts or the team are paused
+    me_paused: bool
+    team_paused: bool
+    answer: str | None  # vocabulary answer; None: not asked yet this week
+    moments: int = 0
+
+
+@dataclass(frozen=True)
+class TeamPanel:
+    """A team's aggregate (privacy rules applied already) and whether the viewer may manage it."""
+
+    team_id: int
+    summary: SummaryFigures
+    digest_week: str
+    can_manage: bool
+
+
+@dataclass(frozen=True)
+class HomeData:
+    my_teams: tuple[MyTeamWeek, ...] = ()
+    more_my_teams: int = 0  # member of this many more teams than listed
+    weeks: tuple[MyWeek, ...] = ()
+    panels: tuple[TeamPanel, ...] = ()
+    more_panels: int = 0
+    is_admin: bool = False
+    notice: str | None = None
+
+
+def _name(team: str) -> str:
+    return fmt.slack_escape(fmt.clip(fmt.one_line(team), TEAM_NAME_CHARS))
+
+
+def prompt_line(t: MyTeamWeek) -> str:
+    if t.team_paused:
+        return ":double_vertical_bar: The team is paused by its managers: no prompts for now."
+    if t.me_paused or t.next_prompt is None:
+        return ":double_vertical_bar: Your prompts are paused. `/airetro resume` turns them back on."
+    at = t.next_prompt
+    return f"Next prompt: {at:%a %d %b}, {at:%H:%M} ({t.zone})"
+
+
+def status_line(t: MyTeamWeek) -> str:
+    week = f"This week ({t.week}): "
+    if t.answer == v.HELPED:
+        return week + f":white_check_mark: answered, you logged {t.moments} moment(s)."
+    if t.answer == v.DIDNT_HELP:
+        return week + ":white_check_mark: answered, you said AI didn't help."
+    if t.answer == v.SKIPPED:
+        return week + "skipped."
+    if t.answer == v.PENDING:
+        return week + ":hourglass_flowing_sand: pending, not answered yet."
+    return week + "not asked yet."
+
+
+def _status_block(t: MyTeamWeek) -> SectionBlock:
+    text = f"*{_name(t.team)}*\n{prompt_line(t)}\n{status_line(t)}"
+    logged = t.answer == v.HELPED
+    button = ButtonElement(
+        action_id=HOME_LOG,
+        text="Log another" if logged else "Log where AI helped",
+        value=str(t.team_id),
+        style=None if logged else "primary",
+    )
+    return SectionBlock(
+        block_id=f"home_status_{t.team_id}",
+        text=MarkdownTextObject(text=fmt.clip(text, SECTION_TEXT_LIMIT)),
+        accessory=button,
+    )
+
+
+def _post_confirm(panel: TeamPanel) -> ConfirmObject:
+    text = (
+        f"Post the {panel.digest_week} digest for {fmt.clip(fmt.one_line(panel.summary.team), TEAM_NAME_CHARS)} "
+        "to the team channel now? Everyone there sees it, and a week's digest is posted once."
+    )
+    return ConfirmObject(
+        title="Post the digest now?",
+        text=PlainTextObject(text=fmt.clip(text, 300)),
+        confirm="Post it",
+        deny="Cancel",
+    )
+
+
+def manager_actions(panel: TeamPanel) -> ActionsBlock:
+    value = str(panel.team_id)
+    return ActionsBlock(
+        block_id=f"home_manage_{panel.team_id}",
+        elements=[
+            ButtonElement(action_id=HOME_SETUP, text="Set up", value=value),
+            ButtonElement(action_id=HOME_PREVIEW, text="Preview digest", value=value),
+            ButtonElement(action_id=HOME_POST, text="Post digest now", value=value, confirm=_post_confirm(panel)),
+        ],
+    )
+
+
+def panel_blocks(panel: TeamPanel) -> list[Block]:
+    blocks = summary_blocks(panel.summary, header=False)
+    if panel.can_manage:
+        blocks.append(manager_actions(panel))
+    return blocks
+
+
+def _more(count: int, what: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=f"…and {count} more team(s) {what}.")])
+
+
+def _notice(text: str) -> SectionBlock:
+    return SectionBlock(block_id="home_notice", text=MarkdownTextObject(text=fmt.clip(text, SECTION_TEXT_LIMIT)))
+
+
+def _my_part(data: HomeData) -> list[Block]:
+    blocks: list[Block] = [HeaderBlock(text="Your weekly retro")]
+    blocks += [_status_block(t) for t in data.my_teams[:MAX_TEAMS]]
+    hidden = data.more_my_teams + max(0, len(data.my_teams) - MAX_TEAMS)
+    if hidden:
+        blocks.append(_more(hidden, "not listed here: `/airetro log <team>` logs to any of them"))
+    blocks.append(DividerBlock())
+    blocks += me_blocks(list(data.weeks), header=False)
+    return blocks
+
+
+def _welcome(data: HomeData) -> list[Block]:
+    text = f"{WELCOME}\n\n{NOT_IN_A_TEAM}"
+    if data.is_admin:
+        text += f"\n\n{ADMIN_HINT}"
+    blocks: list[Block] = [HeaderBlock(text="Welcome to AI Retro"), SectionBlock(text=MarkdownTextObject(text=text))]
+    if any(w.answer is not None or w.tokens is not None for w in data.weeks):
+        blocks += [DividerBlock(), *me_blocks(list(data.weeks), header=False)]
+    return blocks
+
+
+def home_blocks(data: HomeData) -> list[Block]:
+    """The Home tab: the viewer's own part, then their teams' aggregates, within 100 blocks."""
+    blocks: list[Block] = [_notice(data.notice)] if data.notice else []
+    if not data.my_teams and not data.panels:
+        return [*blocks, *_welcome(data), ContextBlock(elements=[MarkdownTextObject(text=FOOTER)])]
+    if data.my_teams:
+        blocks += _my_part(data)
+    elif data.is_admin:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"You're not a member of a team. {ADMIN_HINT}")))
+    if data.panels:
+        blocks += [DividerBlock()] if blocks else []
+        blocks += [HeaderBlock(text=f"Your teams, last {len(data.panels[0].summary.weeks)} weeks")]
+    tail = 3  # the "more teams" line, the privacy note and the footer
+    shown = 0
+    for panel in data.panels[:MAX_TEAMS]:
+        part = panel_blocks(panel)
+        if len(blocks) + len(part) + tail > VIEW_BLOCKS:
+            break
+        blocks += part
+        shown += 1
+    hidden = data.more_panels + len(data.panels) - shown
+    if hidden:
+        blocks.append(_more(hidden, "not shown: `/airetro summary <team>` shows any of them"))
+    if data.panels:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=PRIVACY_NOTE)]))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=FOOTER)]))
+    return blocks[:VIEW_BLOCKS]
+
+
+def home_view(data: HomeData) -> View:
+    return View(type="home", blocks=home_blocks(data))
+
+
+def digest_preview_view(figures: DigestFigures) -> View:
+    """This week's digest in a modal only the manager sees (at most 100 blocks)."""
+    note = ContextBlock(elements=[MarkdownTextObject(text=PREVIEW_NOTE)])
+    blocks = [note, *digest_blocks(figures)]
+    return View(
+        type="modal",
+        callback_id=PREVIEW_CALLBACK_ID,
+        title="Digest preview",
+        close="Close",
+        blocks=blocks[:VIEW_BLOCKS],
+    )

@@ -1,0 +1,97 @@
+"""Buttons on the App Home tab. Each acks first; the team comes from the button's value and the
+clicker's role is checked again on the server (a crafted value for another team does nothing)."""
+
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine
+
+from bot.blocks.home import digest_preview_view
+from bot.formatting import slack_escape
+from bot.services import answers, digests, home, roles, setup
+from bot.services.roles import Caller, NotAllowed
+from storage.models import Team
+
+NOT_YOURS = "Only that team's managers or a workspace admin can do that; nothing was changed."
+
+
+def _team_id(body: dict, logger: Logger) -> int | None:
+    value = (body.get("actions") or [{}])[0].get("value", "")
+    if not value.isdigit():
+        logger.warning("ignoring a Home button with value %r", value)
+        return None
+    return int(value)
+
+
+def _managed(body: dict, client: WebClient, context: BoltContext, logger: Logger) -> tuple[Team, Caller] | None:
+    """The team named by the button and the clicker, if they may manage it; otherwise their Home says so."""
+    team_id = _team_id(body, logger)
+    if team_id is None:
+        return None
+    user_id = body["user"]["id"]
+    who = roles.caller(context["engine"], client, user_id)
+    team = home.managed_team(context["engine"], who, team_id)
+    if team is None:
+        home.refresh_home(context["engine"], client, user_id, notice=NOT_YOURS)
+        return None
+    return team, who
+
+
+def log_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    ack()
+    team_id = _team_id(body, logger)
+    if team_id is None:
+        return
+    team = home.member_team(context["engine"], body["user"]["id"], team_id)
+    if team is not None:
+        answers.open_direct_log_modal(client, team, body["trigger_id"])
+
+
+def setup_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    ack()
+    managed = _managed(body, client, context, logger)
+    if managed is None:
+        return
+    team, who = managed
+    try:
+        setup.open_setup_modal(context["engine"], client, body["trigger_id"], who.user_id, team, who=who)
+    except NotAllowed as refused:  # e.g. the team was deleted meanwhile
+        home.refresh_home(context["engine"], client, who.user_id, notice=str(refused))
+
+
+def preview_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    ack()
+    managed = _managed(body, client, context, logger)
+    if managed is None:
+        return
+    team, _who = managed
+    figures = digests.compute_team_digest(context["engine"], team, digests.digest_week(team))
+    client.views_open(trigger_id=body["trigger_id"], view=digest_preview_view(figures))
+
+
+def post_result(engine: Engine, client: WebClient, team: Team) -> str:
+    """Post the team's digest for this week now; what to tell the manager."""
+    week = digests.digest_week(team)
+    name = slack_escape(team.name)
+    try:
+        posted = digests.post_digest(engine, client, team, week)
+    except SlackClientError as error:  # nothing is posted; the claim was released
+        reason = error.response.get("error", "an error") if isinstance(error, SlackApiError) else "no answer"
+        hint = " Invite the bot to the channel first (`/invite @AI Retro`)." if reason == "not_in_channel" else ""
+        return f":warning: Slack refused the digest for *{name}* ({reason}); nothing was posted.{hint}"
+    if posted is None:
+        return f"The {week} digest for *{name}* was already posted in <#{team.channel_id}>; it is posted once."
+    return f":white_check_mark: Posted the {week} digest for *{name}* in <#{team.channel_id}>."
+
+
+def post_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    ack()
+    managed = _managed(body, client, context, logger)
+    if managed is not None:
+        team, who = managed
+        notice = post_result(context["engine"], client, team)
+        home.refresh_home(context["engine"], client, who.user_id, notice=notice)

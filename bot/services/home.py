@@ -1,0 +1,155 @@
+"""The App Home tab: gather the viewer's own data and their teams' aggregates, and publish it.
+
+Published when someone opens the tab and again after each of their answers, so it always shows
+their current status. Only the viewer's own answers and tokens are read for their part; teams are
+shown through ``summaries.team_summary`` (the digest's privacy rules, week by week).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from bot.blocks.home import MAX_TEAMS, HomeData, MyTeamWeek, TeamPanel, home_view
+from bot.schedule_spec import Slot, local_week, occurrence, parse_tz
+from bot.services import roles, summaries
+from bot.services.digests import digest_week
+from bot.services.roles import Caller
+from bot.services.teams import prompt_slot
+from bot.services.timezones import member_zone
+from storage.engine import session_scope
+from storage.models import Cycle, Delivery, Moment, Person, Team
+from storage.queries import teams as tq
+
+log = logging.getLogger(__name__)
+MY_WEEKS = 8
+TEAM_WEEKS = 4
+
+
+def next_prompt_at(slot: Slot, tz: ZoneInfo, now: datetime | None = None) -> datetime:
+    """The first occurrence of ``slot`` in ``tz`` after ``now``, as a ``tz``-local aware datetime.
+
+    Stepped week by week on the wall clock with ``occurrence`` (not by adding 7 × 24 h), so a prompt
+    stays at its local time across a DST change, with ``occurrence``'s choice for a skipped or
+    repeated wall time.
+    """
+    now = now or datetime.now(UTC)
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    at = occurrence(slot, monday, tz)
+    while at <= now:
+        monday += timedelta(weeks=1)
+        at = occurrence(slot, monday, tz)
+    return at.astimezone(tz)
+
+
+def _this_week(session: Session, team: Team, person: Person, now: datetime) -> tuple[str, str | None, int]:
+    """(week, the person's answer or None if not asked, moments logged) for the team's current week."""
+    week = local_week(now, parse_tz(team.tz))  # the week "Log where AI helped" logs to
+    delivery = session.exec(
+        select(Delivery)
+        .join(Cycle, Cycle.id == Delivery.cycle_id)
+        .where(Cycle.team_id == team.id, Cycle.week == week, Delivery.person_id == person.id)
+    ).first()
+    if delivery is None:
+        return week, None, 0
+    moments = session.exec(select(func.count()).select_from(Moment).where(Moment.delivery_id == delivery.id)).one()
+    return week, delivery.answer, moments
+
+
+def _my_team_week(session: Session, team: Team, person: Person, now: datetime) -> MyTeamWeek:
+    zone = member_zone(team, person)
+    paused = team.paused or person.prompts_paused
+    week, answer, moments = _this_week(session, team, person, now)
+    return MyTeamWeek(
+        team_id=team.id,
+        team=team.name,
+        week=week,
+        zone=zone,
+        next_prompt=None if paused else next_prompt_at(prompt_slot(team), parse_tz(zone), now),
+        me_paused=person.prompts_paused,
+        team_paused=team.paused,
+        answer=answer,
+        moments=moments,
+    )
+
+
+def _panel_teams(engine: Engine, who: Caller) -> list[Team]:
+    """Teams whose aggregate the viewer sees: their own first; for a workspace admin, then every other."""
+    own = who.teams()
+    if not who.is_admin:
+        return own
+    with session_scope(engine) as session:
+        others = [t for t in tq.list_teams(session) if t.id not in {o.id for o in own}]
+    return own + others
+
+
+def home_data(engine: Engine, who: Caller, now: datetime, notice: str | None = None) -> HomeData:
+    member_of = sorted(who.member_of, key=lambda t: t.name.lower())
+    with session_scope(engine) as session:
+        person = tq.get_person(session, who.user_id)
+        my_teams = [_my_team_week(session, t, person, now) for t in member_of[:MAX_TEAMS]] if person else []
+    teams = _panel_teams(engine, who)
+    panels = [
+        TeamPanel(
+            team_id=team.id,
+            summary=summaries.team_summary(engine, team, TEAM_WEEKS, now),
+            digest_week=digest_week(team, now),
+            can_manage=who.can_manage(team),
+        )
+        for team in teams[:MAX_TEAMS]
+    ]
+    return HomeData(
+        my_teams=tuple(my_teams),
+        more_my_teams=max(0, len(member_of) - len(my_teams)) if person else 0,
+        weeks=tuple(summaries.my_weeks(engine, who.user_id, MY_WEEKS, now)),
+        panels=tuple(panels),
+        more_panels=max(0, len(teams) - MAX_TEAMS),
+        is_admin=who.is_admin,
+        notice=notice,
+    )
+
+
+def publish_home(
+    engine: Engine, client: WebClient, user_id: str, now: datetime | None = None, *, notice: str | None = None
+) -> None:
+    """Publish ``user_id``'s Home tab as it is now (``notice``: a line on top, e.g. what a button did)."""
+    who = roles.caller(engine, client, user_id)
+    data = home_data(engine, who, now or datetime.now(UTC), notice)
+    client.views_publish(user_id=user_id, view=home_view(data))
+
+
+def refresh_home(engine: Engine, client: WebClient, user_id: str, *, notice: str | None = None) -> bool:
+    """``publish_home``, logging a Slack failure instead of raising: the answer that led here is stored
+    already, and a Home that could not be refreshed must not turn into an error for it."""
+    try:
+        publish_home(engine, client, user_id, notice=notice)
+    except (SlackApiError, SlackClientError, OSError) as exc:  # OSError: Slack unreachable
+        log.warning("could not publish the Home tab of %s: %s", user_id, exc)
+        return False
+    return True
+
+
+def member_team(engine: Engine, user_id: str, team_id: int) -> Team | None:
+    """The team if ``user_id`` is one of its members; None otherwise (a crafted button value)."""
+    with session_scope(engine) as session:
+        team = next((t for t in tq.teams_of(session, user_id) if t.id == team_id), None)
+    if team is None:
+        log.warning("user %s is not a member of team %s", user_id, team_id)
+    return team
+
+
+def managed_team(engine: Engine, who: Caller, team_id: int) -> Team | None:
+    """The team if ``who`` may manage it (its manager, or a workspace admin); None otherwise."""
+    with session_scope(engine) as session:
+        team = session.get(Team, team_id)
+    if team is None or not who.can_manage(team):
+        log.warning("user %s may not manage team %s", who.user_id, team_id)
+        return None
+    return team
