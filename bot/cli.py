@@ -93,6 +93,7 @@ def cmd_team_create(args: argparse.Namespace, settings: Settings) -> int:
         args.min_respondents,
         args.reminder_hours,
         args.per_member_tz,
+        args.manager,
     )
     engine = _engine(settings)
     team = teams.create_team(engine, spec)
@@ -100,7 +101,8 @@ def cmd_team_create(args: argparse.Namespace, settings: Settings) -> int:
     reminder = f"reminder after {spec.reminder_hours} h" if spec.reminder_hours else "no reminder"
     zone = f"{team.tz}; prompts in each member's own time zone" if spec.per_member_tz else team.tz
     print(
-        f"Created team {team.name}: {len(spec.member_ids)} members, digest in {team.channel_id}, "
+        f"Created team {team.name}: {len(spec.member_ids)} members, {len(spec.manager_ids)} manager(s), "
+        f"digest in {team.channel_id}, "
         f"prompts {spec.prompt}, {reminder}, digest {spec.digest} ({zone}), min respondents {team.min_respondents}"
     )
     return 0
@@ -220,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--tz", required=True, help="IANA time zone, e.g. Europe/Berlin")
     create.add_argument("--prompt", required=True, help='prompt time, e.g. "mon 10:00"')
     create.add_argument("--digest", required=True, help='digest time, e.g. "fri 16:00"')
+    create.add_argument(
+        "--manager", action="append", default=[], help="manager user ID (U…), repeatable; may also be a member"
+    )
     create.add_argument("--min-respondents", type=int, default=3)
     create.add_argument("--reminder-hours", type=int, default=24, help="remind non-answerers after N hours (0: never)")
     create.add_argument(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 
@@ -10,6 +11,8 @@ import pytest
 
 from bot.cli import main
 from bot.demo import run_demo
+from storage.engine import make_engine, session_scope
+from storage.queries import teams as tq
 from tests.conftest import CHANNEL, SIGNING_SECRET, TOKEN, write_csv
 
 
@@ -58,8 +61,16 @@ def test_team_create_validates_and_creates(env, users, capsys):
     assert main(["team", "create", "X", "--channel", CHANNEL, "--member", users[0].id, "--tz", "Mars/Olympus",
                  "--prompt", "mon 10:00", "--digest", "fri 16:00"]) == 1  # fmt: skip
     assert "not an IANA time zone" in capsys.readouterr().err
-    assert _create(users, "--min-respondents", "4") == 0
-    assert "Created team Payments: 5 members" in capsys.readouterr().out
+    assert _create(users, "--manager", "bob") == 1
+    assert "--manager 'bob' is not a Slack user ID" in capsys.readouterr().err
+    assert _create(users, "--min-respondents", "4", "--manager", users[1].id) == 0
+    assert "Created team Payments: 5 members, 1 manager(s)" in capsys.readouterr().out
+    engine = make_engine(os.environ["DATABASE_URL"])
+    with session_scope(engine) as session:
+        assert [p.slack_user_id for p in tq.team_managers(session, tq.get_team(session, "Payments").id)] == [
+            users[1].id
+        ]
+    engine.dispose()
     assert _create(users) == 1
     assert "already exists" in capsys.readouterr().err
 

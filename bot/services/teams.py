@@ -36,6 +36,7 @@ class TeamSpec:
     min_respondents: int = 3
     reminder_hours: int = 24
     per_member_tz: bool = False
+    manager_ids: tuple[str, ...] = ()
 
 
 def team_spec(
@@ -48,6 +49,7 @@ def team_spec(
     min_respondents: int = 3,
     reminder_hours: int = 24,
     per_member_tz: bool = False,
+    managers: list[str] | None = None,
 ) -> TeamSpec:
     """Validate operator input; raises InvalidTeam with a message naming the bad value."""
     if not name.strip():
@@ -59,6 +61,9 @@ def team_spec(
     for member in members:
         if not USER_RE.match(member):
             raise InvalidTeam(f"--member {member!r} is not a Slack user ID like U0123ABCD")
+    for manager in managers or []:
+        if not USER_RE.match(manager):
+            raise InvalidTeam(f"--manager {manager!r} is not a Slack user ID like U0123ABCD")
     if min_respondents < 1:
         raise InvalidTeam("--min-respondents must be at least 1")
     check_reminder_hours(reminder_hours)
@@ -77,6 +82,7 @@ def team_spec(
         min_respondents,
         reminder_hours,
         per_member_tz,
+        tuple(dict.fromkeys(managers or [])),
     )
 
 
@@ -88,7 +94,7 @@ def check_reminder_hours(hours: int) -> None:
 def create_team(engine: Engine, spec: TeamSpec) -> Team:
     with session_scope(engine) as session:
         try:
-            return q.create_team(
+            team = q.create_team(
                 session,
                 name=spec.name,
                 channel_id=spec.channel_id,
@@ -102,6 +108,8 @@ def create_team(engine: Engine, spec: TeamSpec) -> Team:
             )
         except q.TeamExists:
             raise InvalidTeam(f"a team named {spec.name!r} already exists") from None
+        q.set_team_managers(session, team.id, list(spec.manager_ids))
+        return team
 
 
 def find_team(engine: Engine, name: str) -> Team:
