@@ -160,7 +160,42 @@ class UsageRecord(SQLModel, table=True):
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
+    requests: int = 0  # model requests, where the source reports them
     imported_at: datetime
+
+
+class ActivityRecord(SQLModel, table=True):
+    """What a provider reports people did with its tool on a day (Claude Code analytics): the nearest
+    thing to outcomes a provider reports, set beside what people said. Keyed like usage records."""
+
+    __tablename__ = "activity_records"
+    __table_args__ = (UniqueConstraint("source", "person_key", "day", name="uq_activity_source_person_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    person_key: str
+    person_id: int | None = Field(default=None, foreign_key="people.id", index=True, ondelete="CASCADE")
+    day: date = Field(index=True)
+    sessions: int = 0
+    lines_added: int = 0
+    lines_removed: int = 0
+    commits: int = 0
+    pull_requests: int = 0
+    tool_accepted: int = 0
+    tool_rejected: int = 0
+    imported_at: datetime
+
+
+class Identity(SQLModel, table=True):
+    """An explicit mapping of a usage key (an API key id, a project id, a LiteLLM user, …) to a person:
+    ``airetro identities map KEY U…``. E-mails and Slack IDs map without one."""
+
+    __tablename__ = "identities"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
+    created_at: datetime
 
 
 class TokenSummary(SQLModel, table=True):
