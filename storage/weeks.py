@@ -25,6 +25,12 @@ def parse_week(key: str) -> str:
     return key.strip()
 
 
+def weeks_back(last: str, count: int) -> list[str]:
+    """``count`` ISO weeks ending with ``last``, oldest first."""
+    monday, _ = week_days(last)
+    return [week_key(monday - timedelta(weeks=back)) for back in range(count - 1, -1, -1)]
+
+
 def week_days(key: str) -> tuple[date, date]:
     """First (Monday) and last (Sunday) day of an ISO week."""
     year, number = parse_week(key).split("-W")

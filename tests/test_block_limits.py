@@ -13,7 +13,8 @@ from bot.blocks.prompt import LoggedMoment, TokenLine, answered_blocks, prompt_b
 from bot.blocks.summary import summary_blocks
 from bot.digest.figures import MemberWeekData, MomentData, compute_digest
 from bot.digest.summary import summarise
-from bot.services.summaries import MyWeek, weeks_back
+from bot.services.summaries import MyWeek
+from storage.weeks import weeks_back
 from tests.blockkit_limits import message_problems, view_problems
 
 LONG = ("Claude Code rewrote the settlement batch & its <tests> " * 60)[:3000]

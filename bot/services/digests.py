@@ -21,6 +21,7 @@ from storage.models import Digest, Team
 from storage.queries import cycles as cq
 from storage.queries import digests as dq
 from storage.queries.usage import token_summaries
+from storage.weeks import weeks_back
 
 log = logging.getLogger(__name__)
 FALLBACK_TEXT_LIMIT = 3000
@@ -61,6 +62,11 @@ def team_figures(session: Session, team: Team, week: str) -> DigestFigures:
             )
         )
     return compute_digest(team.name, week, members, team.min_respondents, share_free_text=team.share_free_text)
+
+
+def recent_figures(session: Session, team: Team, last_week: str, count: int) -> list[DigestFigures]:
+    """The team's figures for ``count`` ISO weeks ending with ``last_week``, oldest first (trend, chart)."""
+    return [team_figures(session, team, week) for week in weeks_back(last_week, count)]
 
 
 def compute_team_digest(engine: Engine, team: Team, week: str) -> DigestFigures:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -14,13 +14,7 @@ from bot.digest.summary import SummaryFigures, summarise
 from bot.services.digests import digest_week, team_figures
 from storage.engine import session_scope
 from storage.models import Cycle, Delivery, Moment, Person, Team, TokenSummary
-from storage.weeks import week_days, week_key
-
-
-def weeks_back(last: str, count: int) -> list[str]:
-    """``count`` ISO weeks ending with ``last``, oldest first."""
-    monday, _ = week_days(last)
-    return [week_key(monday - timedelta(weeks=back)) for back in range(count - 1, -1, -1)]
+from storage.weeks import week_key, weeks_back
 
 
 def team_summary(engine: Engine, team: Team, weeks: int, now: datetime | None = None) -> SummaryFigures:
