@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
@@ -14,8 +15,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, Settings, load_settings, require_slack
+from bot.usage.formats import FORMATS
 from storage.engine import make_engine, migrate
+from storage.models import Team
 from storage.weeks import parse_week
+
+if TYPE_CHECKING:
+    from bot.services.usage_import import ImportReport
 
 
 class CliError(Exception):
@@ -166,26 +172,190 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.digest.sections import digest_text
     from bot.services import digests, teams
 
+    if args.org:
+        return _org_digest(args, settings)
+    if not args.team:
+        raise CliError("give --team NAME for a team's digest, or --org for the roll-up across teams")
+    if args.channel:
+        raise CliError("--channel goes with --org: a team's digest is posted to the team's own channel")
     engine = _engine(settings)
     team = teams.find_team(engine, args.team)
     week = parse_week(args.week) if args.week else digests.digest_week(team)
     print(digest_text(digests.compute_team_digest(engine, team, week)))
+    _write_chart(engine, team, week, args.chart)
     if args.post:
         posted = digests.post_digest(engine, _client(settings), team, week)
         print(f"\nPosted to {team.channel_id}." if posted else f"\nAlready posted for {week}; not posted again.")
     return 0
 
 
+def _org_digest(args: argparse.Namespace, settings: Settings) -> int:
+    """``digest --org [--week W] [--post --channel C…]``: every team's week on one line, and org totals."""
+    from bot.digest.org import org_text
+    from bot.services import digests
+    from bot.services.teams import CHANNEL_RE
+
+    if args.team:
+        raise CliError("--org rolls up every team: leave out --team")
+    if getattr(args, "chart", None):
+        raise CliError("--chart draws one team's weeks: use it with --team")
+    if args.post and not args.channel:
+        raise CliError("--org --post needs --channel C… (the leadership channel to post to)")
+    if args.channel and not args.post:
+        raise CliError("--channel says where to post: add --post")
+    if args.channel and not CHANNEL_RE.match(args.channel):
+        raise CliError(f"--channel {args.channel!r} is not a Slack channel ID like C0123ABCD")
+    engine = _engine(settings)
+    week = parse_week(args.week) if args.week else digests.org_week()
+    print(org_text(digests.compute_org_digest(engine, week)))
+    if args.post:
+        posted = digests.post_org_digest(engine, _client(settings), args.channel, week)
+        print(f"\nPosted to {args.channel}." if posted else f"\nAlready posted for {week}; not posted again.")
+    return 0
+
+
+def _write_chart(engine: Engine, team: Team, week: str, path: str | None) -> None:
+    """``digest --chart PATH``: the team's last weeks as a PNG file, or the sentence saying why there is none."""
+    if not path:
+        return
+    from bot.services.charts import NO_CHART, team_chart
+
+    png = team_chart(engine, team, week)
+    if png is None:
+        print(f"\n{NO_CHART}")
+        return
+    Path(path).write_bytes(png)
+    print(f"\nChart written to {path}.")
+
+
+UNATTRIBUTED_SHOWN = 20
+
+
+def _count(n: int, what: str, plural: str = "") -> str:
+    return f"{n:,} {what if n == 1 else plural or what + 's'}"
+
+
+def _import_lines(report: ImportReport, fmt: str) -> list[str]:
+    """What an import did, for the operator: rows, attribution, the unattributed keys with their rows."""
+    files = report.files[0] if len(report.files) == 1 else f"{len(report.files)} files ({', '.join(report.files)})"
+    unattributed = sum(report.unattributed_keys.values())
+    stored = f"Stored {_count(report.usage_records, 'usage record')} (one per key, day and model)"
+    if report.activity_rows:
+        stored += f" and {_count(report.activity_records, 'activity record')} (one per key and day)"
+    lines = [
+        f"Imported {_count(report.rows, 'row')} from {files} (format {fmt}): {report.attributed:,} matched to "
+        f"people, {unattributed:,} unattributed.",
+        f"{stored}; {_count(report.person_weeks, 'weekly token summary', 'weekly token summaries')} refreshed.",
+    ]
+    if report.unattributed_keys:
+        lines.append("Unattributed, kept (attribute a key with `airetro identities map KEY U…`):")
+        shown = list(report.unattributed_keys.items())[:UNATTRIBUTED_SHOWN]
+        lines += [f"  {key}: {_count(n, 'row')}" for key, n in shown]
+        more = len(report.unattributed_keys) - len(shown)
+        if more:
+            lines.append(f"  … and {_count(more, 'more key')} (see `airetro identities list`)")
+    return lines
+
+
 def cmd_import_usage(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.services.usage_import import import_usage_csv, slack_email_lookup
+    from bot.services.usage_import import import_files, slack_email_lookup
 
     engine = _engine(settings)
     lookup = slack_email_lookup(_client(settings)) if settings.slack_bot_token else None
-    report = import_usage_csv(engine, Path(args.file), lookup)
-    print(f"Imported {report.rows} rows from {args.file}: {report.attributed} matched to people.")
-    if report.unattributed_keys:
-        keys = ", ".join(sorted(report.unattributed_keys))
-        print(f"Unattributed (kept, shown as unattributed): {keys}")
+    report = import_files(engine, args.format, args.files, lookup_email=lookup)
+    print("\n".join(_import_lines(report, args.format)))
+    return 0
+
+
+# -- import-usage --from-api (bot/usage/fetch.py) -------------------------------------------------
+
+
+def cmd_import_usage_from_api(args: argparse.Namespace, settings: Settings) -> int:
+    """``import-usage --from-api P [--since D] [--until D]``: a provider's report pulled over HTTPS with
+    the admin key from the environment, every page into one import (a failed page: nothing kept)."""
+    from bot.services.usage_import import import_rows, slack_email_lookup
+    from bot.usage.fetch import FetchError, fetch
+
+    try:
+        run = fetch(args.from_api, args.since, args.until)
+        engine = _engine(settings)
+        lookup = slack_email_lookup(_client(settings)) if settings.slack_bot_token else None
+        report = import_rows(engine, run.source, run, lookup_email=lookup, label=run.label)
+    except FetchError as exc:
+        raise CliError(f"{exc}. Nothing was imported.") from None
+    print("\n".join(_import_lines(report, args.from_api)))
+    return 0
+
+
+class _FromApi(argparse.Action):
+    """``--from-api P`` runs cmd_import_usage_from_api instead of the file import."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, value: object, _option: object = None
+    ) -> None:
+        setattr(namespace, self.dest, value)
+        namespace.func = cmd_import_usage_from_api
+
+
+def _utc_day(text: str) -> object:
+    from bot.usage.fetch import parse_day
+
+    try:
+        return parse_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _records(usage: int, activity: int) -> str:
+    return f"{_count(usage, 'usage record')} and {_count(activity, 'activity record')}"
+
+
+def cmd_identities_map(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.identities import map_key
+
+    done = map_key(_engine(settings), args.key, args.user)
+    was = f" (it was mapped to {done.previous})" if done.previous and done.previous != done.slack_user_id else ""
+    print(f"Mapped {done.key} to {done.slack_user_id}{was}.")
+    print(
+        f"{_records(done.usage_records, done.activity_records)} already imported under {done.key} now count as "
+        f"theirs ({_count(done.summaries, 'weekly token summary', 'weekly token summaries')} refreshed); "
+        f"future imports attribute {done.key} to them too."
+    )
+    return 0
+
+
+def cmd_identities_unmap(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.identities import unmap_key
+
+    done = unmap_key(_engine(settings), args.key)
+    print(f"Unmapped {done.key} (it was mapped to {done.previous}).")
+    owner = f"attributed to {done.slack_user_id}, whom the key names" if done.slack_user_id else "unattributed again"
+    print(
+        f"Its {_records(done.usage_records, done.activity_records)} are {owner} "
+        f"({_count(done.summaries, 'weekly token summary', 'weekly token summaries')} refreshed)."
+    )
+    return 0
+
+
+def cmd_identities_list(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.identities import list_identities
+
+    listing = list_identities(_engine(settings), UNATTRIBUTED_SHOWN)
+    if listing.mappings:
+        print("Mapped keys:")
+        for m in listing.mappings:
+            print(f"  {m.key} → {m.slack_user_id} ({_records(m.usage_records, m.activity_records)})")
+    else:
+        print("No keys are mapped (map one with `airetro identities map KEY U…`).")
+    if listing.unattributed:
+        print("Unattributed keys (their records are kept, attributed to nobody):")
+        for key, n in listing.unattributed:
+            print(f"  {key}: {_count(n, 'record')}")
+        more = listing.unattributed_total - len(listing.unattributed)
+        if more:
+            print(f"  … and {_count(more, 'more key')}")
+    else:
+        print("No unattributed usage.")
     return 0
 
 
@@ -253,15 +423,63 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--team", required=True)
     send.set_defaults(func=cmd_prompts_send)
 
-    digest = sub.add_parser("digest", help="print (or post) a team's digest")
-    digest.add_argument("--team", required=True)
-    digest.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the current retro week)")
-    digest.add_argument("--post", action="store_true", help="post it to the team channel (once per week)")
+    digest = sub.add_parser("digest", help="print (or post) a team's digest, or the roll-up across teams (--org)")
+    digest.add_argument("--team", help="the team (or give --org)")
+    digest.add_argument(
+        "--org", action="store_true", help="every team on one line (too few answers: folded into 'other'), org totals"
+    )
+    digest.add_argument(
+        "--week", help="ISO week, e.g. 2026-W47 (default: the team's current retro week; --org: this ISO week, UTC)"
+    )
+    digest.add_argument(
+        "--post", action="store_true", help="post it: to the team channel, or with --org to --channel (once per week)"
+    )
+    digest.add_argument("--channel", metavar="C…", help="with --org --post: the leadership channel ID")
+    digest.add_argument("--chart", metavar="PATH", help="also write the last 8 weeks' chart to PATH (PNG)")
     digest.set_defaults(func=cmd_digest)
 
-    usage = sub.add_parser("import-usage", help="import token usage from a CSV file")
-    usage.add_argument("file", help="CSV: email_or_slack_id,date,model,input_tokens,output_tokens,cost_usd")
+    usage = sub.add_parser(
+        "import-usage", help="import token usage (provider exports, LiteLLM spend logs, plain CSV) from files"
+    )
+    usage.add_argument(
+        "--format",
+        default="csv",
+        choices=list(FORMATS),
+        help="csv (default): email_or_slack_id,date,model,input_tokens,output_tokens,cost_usd; litellm: spend "
+        "logs (JSON or CSV); anthropic, claude-code, openai: the providers' usage reports",
+    )
+    given = usage.add_mutually_exclusive_group(required=True)  # files, or --from-api
+    given.add_argument(
+        "files", nargs="*", default=[], metavar="FILE", help="files, imported together (one bad record: none)"
+    )
+    given.add_argument(
+        "--from-api",
+        choices=["anthropic", "claude-code", "openai"],
+        action=_FromApi,
+        help="instead of files, pull the provider's report over HTTPS with the admin key in ANTHROPIC_ADMIN_KEY / "
+        "OPENAI_ADMIN_KEY (base URL: ANTHROPIC_API_URL / OPENAI_API_URL)",
+    )
+    usage.add_argument(
+        "--since", type=_utc_day, metavar="YYYY-MM-DD", help="with --from-api: first UTC day (default: 6 days earlier)"
+    )
+    usage.add_argument(
+        "--until", type=_utc_day, metavar="YYYY-MM-DD", help="with --from-api: last UTC day (default: today)"
+    )
     usage.set_defaults(func=cmd_import_usage)
+
+    identities = sub.add_parser(
+        "identities", help="map usage keys (API keys, project ids, LiteLLM users) to people"
+    ).add_subparsers(dest="identities_command", required=True)
+    mapping = identities.add_parser("map", help="attribute KEY's usage (imported and future) to a Slack user")
+    mapping.add_argument("key", help="the key as the import reported it")
+    mapping.add_argument("user", metavar="U…", help="the person's Slack user ID")
+    mapping.set_defaults(func=cmd_identities_map)
+    unmapping = identities.add_parser("unmap", help="remove KEY's mapping: its usage is unattributed again")
+    unmapping.add_argument("key")
+    unmapping.set_defaults(func=cmd_identities_unmap)
+    identities.add_parser("list", help="the mapped keys and the unattributed ones").set_defaults(
+        func=cmd_identities_list
+    )
     return parser
 
 

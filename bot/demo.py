@@ -21,6 +21,7 @@ from bot.digest.sections import Style, digest_text
 from bot.schedule_spec import local_week, occurrence, parse_tz
 from bot.serve import start_http
 from bot.services import digests, schedule, teams
+from bot.services.charts import NO_CHART
 from bot.services.usage_import import import_usage_csv, slack_email_lookup
 from bot.standin.inbound import SlackSender
 from bot.standin.member import SimulatedMember
@@ -32,6 +33,7 @@ TOKEN = "xoxb-demo"
 CHANNEL = "C0DEMO001"
 TZ = "Europe/Berlin"
 NAMES = ["ada", "grace", "linus", "margaret", "ken"]
+CHART_FILE = "airetro-demo-chart.png"
 # Daily usage per person for the demo week: (model, input tokens, output tokens, dollars).
 USAGE = {
     "ada": ("claude-sonnet-4-5", 180_000, 22_000, 1.95),
@@ -69,6 +71,18 @@ def _indent(text: str) -> str:
 def _local(at: datetime) -> str:
     local = at.astimezone(parse_tz(TZ))
     return f"{local:%a %H:%M} {local.tzname()}"
+
+
+def _chart_line(slack: SlackWebApi, chart_dir: Path | None) -> str:
+    """Save the chart uploaded into the digest's thread as ``CHART_FILE``; the line saying where it is."""
+    uploads = slack.files(CHANNEL)
+    if not uploads:
+        return f"\nChart: {NO_CHART}"
+    folder = chart_dir or Path(tempfile.mkdtemp(prefix="airetro-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / CHART_FILE
+    path.write_bytes(uploads[-1]["content"])
+    return f"\nChart uploaded into the digest's thread as {uploads[-1]['filename']}; a copy: {path}"
 
 
 def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: Path | None = None) -> int:
@@ -147,6 +161,7 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
             figures = digests.compute_team_digest(engine, team, week)
             names = {u.id: u.name for u in users}
             say(digest_text(figures, Style(mention=lambda uid: "@" + names.get(uid, uid), escape=lambda s: s)))
+            say(_chart_line(slack, chart_dir))
 
             for name, text in (("ada", "me 1"), ("grace", "summary 1")):
                 reply = _ask(slack, member[name], text)

@@ -213,6 +213,22 @@ class TokenSummary(SQLModel, table=True):
     updated_at: datetime
 
 
+class OrgDigest(SQLModel, table=True):
+    """The org roll-up posted to a leadership channel: claimed before posting, so a week is posted once
+    per channel (also across processes and retries)."""
+
+    __tablename__ = "org_digests"
+    __table_args__ = (UniqueConstraint("channel_id", "week", name="uq_org_digest_channel_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: str
+    week: str
+    state: str = "claimed"  # claimed → posted
+    message_ts: str | None = None
+    claimed_at: datetime
+    posted_at: datetime | None = None
+
+
 class Digest(SQLModel, table=True):
     """A team's weekly digest: claimed before posting, so a team-week is posted once."""
 

@@ -113,10 +113,13 @@ def test_import_usage_names_the_bad_line_and_imports_nothing(env, users, tmp_pat
     assert "Imported 2 rows" in out and "1 matched" in out and "someone@else.example" in out
 
 
-def test_demo_runs_a_whole_week_and_prints_the_digest():
+def test_demo_runs_a_whole_week_and_prints_the_digest(tmp_path):
     out = io.StringIO()
-    assert run_demo(out=out) == 0
+    assert run_demo(out=out, chart_dir=tmp_path) == 0
     text = out.getvalue()
+    chart = tmp_path / "airetro-demo-chart.png"  # the PNG uploaded into the digest's thread, saved
+    assert "Chart uploaded into the digest's thread as airetro-payments-" in text and f"a copy: {chart}" in text
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert "Mon 10:00 CET: the schedule sent 5 prompt DMs" in text or "Mon 10:00 CEST: the schedule sent 5" in text
     assert "one reminder each to 1 member(s) who had not answered" in text  # ken; margaret skipped
     assert "4 of 5 answered (80%)" in text

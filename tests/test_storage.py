@@ -20,7 +20,7 @@ def test_migrations_produce_exactly_the_models_schema(engine):
 def test_migrating_again_is_harmless(engine):
     migrate(engine)
     with engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0004"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0005"
 
 
 def test_sqlite_pragmas(engine):

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from bot import formatting as fmt
 from bot import vocabulary as v
-from bot.digest.figures import DigestFigures
+from bot.digest.figures import ActivityData, DigestFigures
+from bot.digest.trend import Trend, comparison_line, series_lines
 
+PROVIDER = "Claude Code"  # the provider whose analytics fill activity_records (claude-code imports)
 HIGHLIGHT_CHARS = 280
 LINK_CHARS = 600  # links are at most 500 characters; escaping "&" can lengthen them a little
 MAX_HIGHLIGHTS = 10
@@ -45,6 +47,34 @@ def _counts(counts: dict[str, int], labels: dict[str, str]) -> str:
     return " · ".join(f"{labels[key].lower()} {n}" for key, n in counts.items())
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def hours_line(total: float, median: float | None, per: str = "respondent") -> str:
+    line = f"Estimated time saved: {fmt.hours(total)}"
+    if median is not None:
+        line += f" in total, median {fmt.hours(median)} per {per}"
+    return line + "."
+
+
+def idle_share_line(share: float | None) -> str:
+    """The volume-without-value line; ``None``: withheld, as one side of the split is one person."""
+    shown = fmt.percent(share) if share is not None else "not shown, as it would reveal one person's tokens"
+    return f"Tokens used in member-weeks with no reported outcome (volume without value): {shown}."
+
+
+def activity_line(a: ActivityData | None, moments: int) -> str | None:
+    """Provider activity beside what members reported; None when the provider reported none."""
+    if a is None:
+        return None
+    return (
+        f"{PROVIDER} reported {plural(a.commits, 'commit')} and {plural(a.pull_requests, 'pull request')} "
+        f"({plural(a.sessions, 'session')}, +{a.lines_added:,} / -{a.lines_removed:,} lines); "
+        f"members reported {plural(moments, 'outcome')}."
+    )
+
+
 def _responses(f: DigestFigures) -> Section:
     if not f.prompted:
         return Section("Responses", ("Nobody was prompted this week.",))
@@ -67,7 +97,7 @@ def _outcomes(f: DigestFigures) -> Section:
     kinds = ", ".join(f"{n} × {v.OUTCOMES[key].lower()}" for key, n in f.outcomes.items())
     lines = [
         f"{f.moments} moments logged: {kinds}.",
-        f"Estimated time saved: {fmt.hours(f.hours_saved)}.",
+        hours_line(f.hours_saved, f.median_hours),
         f"Quality vs without AI: {_counts(f.quality, v.QUALITY)}.",
         f"Would not have happened without AI: {f.would_not_have_happened} (would have happened later: "
         f"{f.would_have_happened_later}).",
@@ -77,6 +107,14 @@ def _outcomes(f: DigestFigures) -> Section:
 
 
 def _value_per_token(f: DigestFigures) -> Section:
+    if f.usage_withheld:
+        return Section(
+            "Value per token",
+            (
+                f"Token usage not shown: fewer than {f.min_respondents} members have usage imported for this week, "
+                "so a team total would be one person's own figure.",
+            ),
+        )
     if not f.tokens:
         return Section("Value per token", ("No token usage imported for this week.",))
     lines = [f"Team usage: {fmt.tokens(f.tokens)} tokens, {fmt.dollars(f.cost_usd)}."]
@@ -87,11 +125,25 @@ def _value_per_token(f: DigestFigures) -> Section:
         lines.append(f"Per reported outcome: {per_outcome}.")
     if f.hours_per_100_usd is not None:
         lines.append(f"Time saved per $100 of tokens: {fmt.hours(round(f.hours_per_100_usd, 1))}.")
-    if f.tokens_without_value_share is not None:
-        lines.append(
-            f"Tokens used in member-weeks with no reported outcome: {fmt.percent(f.tokens_without_value_share)}."
-        )
+    if f.tokens_without_value_share is not None or f.share_withheld:
+        lines.append(idle_share_line(f.tokens_without_value_share))
     return Section("Value per token", tuple(lines))
+
+
+def _activity(f: DigestFigures) -> Section | None:
+    if f.activity_withheld:
+        return Section(
+            "Provider activity",
+            (f"Not shown: fewer than {f.min_respondents} members have provider activity for this week.",),
+        )
+    line = activity_line(f.activity, f.moments)
+    return Section("Provider activity", (line,)) if line else None
+
+
+def _trend(trend: Trend | None) -> Section | None:
+    if trend is None:
+        return None
+    return Section(f"Trend, last {len(trend.weeks)} weeks", (comparison_line(trend), *series_lines(trend)))
 
 
 def _highlights(f: DigestFigures, style: Style) -> Section | None:
@@ -113,11 +165,8 @@ def digest_sections(figures: DigestFigures, style: Style) -> list[Section]:
     sections = [_responses(figures)]
     if figures.suppressed:
         return sections
-    sections += [_outcomes(figures), _value_per_token(figures)]
-    highlights = _highlights(figures, style)
-    if highlights:
-        sections.append(highlights)
-    return sections
+    optional = (_activity(figures), _value_per_token(figures), _trend(figures.trend), _highlights(figures, style))
+    return [*sections, _outcomes(figures), *(section for section in optional if section)]
 
 
 def digest_text(figures: DigestFigures, style: Style = SLACK_STYLE) -> str:

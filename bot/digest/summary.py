@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from statistics import median
 
 from bot import formatting as fmt
 from bot import vocabulary as v
-from bot.digest.figures import DigestFigures
+from bot.digest.figures import ActivityData, DigestFigures, share_discloses, sum_activity
+from bot.digest.sections import activity_line, hours_line, idle_share_line
+from bot.digest.trend import MIN_BASELINE_WEEKS, Trend, comparison_line, compute_trend
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,11 @@ class SummaryFigures:
     didnt_help: int = 0
     tokens: int = 0
     cost_usd: float = 0.0
+    respondent_hours: tuple[float, ...] = ()  # every respondent-week's hours, sorted: for the median only
+    tokens_without_value: int = 0
+    token_weeks_split: tuple[int, int] = (0, 0)  # member-weeks with tokens: (without, with) a reported outcome
+    activity: ActivityData | None = None
+    trend: Trend | None = None
 
     @property
     def first_week(self) -> str:
@@ -51,6 +59,17 @@ class SummaryFigures:
     @property
     def hours_per_100_usd(self) -> float | None:
         return self.hours_saved / self.cost_usd * 100 if self.cost_usd else None
+
+    @property
+    def median_hours(self) -> float | None:
+        """Median estimated hours saved per respondent-week over the shown weeks."""
+        return median(self.respondent_hours) if self.respondent_hours else None
+
+    @property
+    def tokens_without_value_share(self) -> float | None:
+        if not self.tokens or share_discloses(self.token_weeks_split):
+            return None
+        return self.tokens_without_value / self.tokens
 
 
 def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
@@ -74,6 +93,11 @@ def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
         didnt_help=sum(w.didnt_help for w in shown),
         tokens=sum(w.tokens for w in shown),
         cost_usd=sum(w.cost_usd for w in shown),
+        respondent_hours=tuple(sorted(h for w in shown for h in w.respondent_hours)),
+        tokens_without_value=sum(w.tokens_without_value for w in shown),
+        token_weeks_split=(sum(w.token_weeks_split[0] for w in shown), sum(w.token_weeks_split[1] for w in shown)),
+        activity=sum_activity(w.activity for w in shown),
+        trend=compute_trend(weeks),
     )
 
 
@@ -88,6 +112,15 @@ def week_line(week: DigestFigures) -> str:
     if week.tokens:
         line += f", {fmt.tokens(week.tokens)} tokens"
     return line + "."
+
+
+def _trend_line(s: SummaryFigures) -> str:
+    if s.trend is None or len(s.weeks) <= MIN_BASELINE_WEEKS:
+        return (
+            f"Trend: ask for {MIN_BASELINE_WEEKS + 1} or more weeks (e.g. /airetro summary 8) to compare "
+            "the latest week with the ones before."
+        )
+    return comparison_line(s.trend, "the latest week")
 
 
 def summary_lines(s: SummaryFigures) -> list[str]:
@@ -109,10 +142,13 @@ def summary_lines(s: SummaryFigures) -> list[str]:
         kinds = ", ".join(f"{n} × {v.OUTCOMES[key].lower()}" for key, n in s.outcomes.items())
         lines.append(f"Moments logged: {s.moments}" + (f" ({kinds})." if kinds else "."))
         lines.append(
-            f"Estimated time saved: {fmt.hours(s.hours_saved)}. Would not have happened without AI: "
+            f"{hours_line(s.hours_saved, s.median_hours, 'respondent-week')} Would not have happened without AI: "
             f"{s.would_not_have_happened}. Friction: {s.friction} moment(s) cost time, "
             f"{s.didnt_help} said AI didn't help."
         )
+        activity = activity_line(s.activity, s.moments)
+        if activity:
+            lines.append(activity)
         if s.tokens:
             usage = f"Team usage: {fmt.tokens(s.tokens)} tokens, {fmt.dollars(s.cost_usd)}"
             if s.tokens_per_outcome is not None:
@@ -122,7 +158,9 @@ def summary_lines(s: SummaryFigures) -> list[str]:
             if s.hours_per_100_usd is not None:
                 usage += f"; {fmt.hours(round(s.hours_per_100_usd, 1))} saved per $100"
             lines.append(usage + ".")
+            lines.append(idle_share_line(s.tokens_without_value_share))
         else:
             lines.append("No token usage imported for these weeks.")
+        lines.append(_trend_line(s))
     lines += [week_line(w) for w in reversed(s.weeks)]
     return lines

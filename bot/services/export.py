@@ -1,8 +1,9 @@
 """``/airetro export``: the caller's own data, and the aggregates of the teams they manage, as CSV files
 in their DM with the bot.
 
-Own data: their answers and moments per team-week, their weekly token summaries and their usage
-records (mapped to them, or still unattributed under their Slack ID or e-mail). Team files hold the
+Own data: their answers and moments per team-week, their weekly token summaries, their usage records
+and their provider activity records (each mapped to them, or still unattributed under their Slack ID
+or e-mail). Team files hold the
 digest's aggregates per week with its privacy rule: never another person's row, name or tokens.
 """
 
@@ -22,7 +23,20 @@ from bot.services.digests import team_figures
 from bot.services.forget import Identity
 from storage.engine import session_scope
 from storage.models import Cycle, Delivery, Moment, Person, Team, TokenSummary, UsageRecord
+from storage.queries import activity as aq
 from storage.queries import teams as tq
+
+ACTIVITY_COLUMNS = (
+    "day",
+    "source",
+    "sessions",
+    "lines_added",
+    "lines_removed",
+    "commits",
+    "pull_requests",
+    "tool_accepted",
+    "tool_rejected",
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,13 @@ def _usage_rows(session: Session, person: Person | None, who: Identity) -> list[
     ]
 
 
+def _activity_csv(session: Session, person: Person | None, who: Identity) -> tuple[int, str]:
+    """Their provider activity records as CSV, and how many there are."""
+    records = aq.records_of(session, person.id if person is not None else None, who.keys)
+    rows = [[r.day.isoformat(), r.source, *(getattr(r, name) for name in ACTIVITY_COLUMNS[2:])] for r in records]
+    return len(rows), ec.csv_text(ACTIVITY_COLUMNS, rows)
+
+
 def _team_weeks(session: Session, teams: Sequence[Team]) -> list[DigestFigures]:
     figures: list[DigestFigures] = []
     for team in sorted(teams, key=lambda t: t.name.lower()):
@@ -108,6 +129,7 @@ def collect(engine: Engine, who: Identity, today: date) -> Export:
         answers = _answer_rows(session, person) if person is not None else []
         tokens = _token_rows(session, person) if person is not None else []
         usage = _usage_rows(session, person, who)
+        activity, activity_text = _activity_csv(session, person, who)
         team_weeks = _team_weeks(session, managed)
     prefix = f"airetro-{today.isoformat()}"
     candidates = [
@@ -142,6 +164,17 @@ def collect(engine: Engine, who: Identity, today: date) -> Export:
             ),
         ),
         (
+            activity,
+            ExportFile(
+                f"{prefix}-my-activity.csv",
+                "AI Retro: your provider activity records",
+                activity_text,
+                activity,
+                "what your AI provider reported you did with its tool per day (sessions, lines, commits, pull "
+                "requests, accepted and rejected tool uses)",
+            ),
+        ),
+        (
             team_weeks,
             ExportFile(
                 f"{prefix}-team-aggregates.csv",
@@ -155,7 +188,7 @@ def collect(engine: Engine, who: Identity, today: date) -> Export:
         ),
     ]
     files = tuple(file for data, file in candidates if data)
-    return Export(files=files, known=person is not None or bool(usage) or bool(managed))
+    return Export(files=files, known=person is not None or bool(usage) or bool(activity) or bool(managed))
 
 
 def deliver(client: WebClient, user_id: str, export: Export, comment: str) -> str:

@@ -2,9 +2,10 @@
 
 A person is known by their Slack user ID and their e-mail (stored, and as Slack's profile has it).
 Everything about them hangs off their ``people`` row (team memberships and manager roles,
-prompt deliveries → logged moments, token summaries, usage records mapped to them), plus usage
-records still unattributed whose key is their Slack ID or e-mail. Deleting is one transaction, so
-a repeated request finds nothing left and deletes nothing more.
+prompt deliveries → logged moments, token summaries, usage and provider activity records mapped to
+them, identity mappings of usage keys to them), plus usage and activity records and identity
+mappings whose key is their Slack ID or e-mail. Deleting is one transaction, so a repeated request
+finds nothing left and deletes nothing more.
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from sqlalchemy import Engine, delete, func, or_
 from sqlmodel import Session, select
 
 from storage.engine import session_scope
-from storage.models import Delivery, Moment, Person, TeamManager, TeamMember, TokenSummary, UsageRecord
+from storage.models import (
+    ActivityRecord,
+    Delivery,
+    Moment,
+    Person,
+    TeamManager,
+    TeamMember,
+    TokenSummary,
+    UsageRecord,
+)
+from storage.models import Identity as IdentityMapping
 from storage.queries import teams as tq
 from storage.queries.usage import refresh_token_summaries
 from storage.weeks import week_key
@@ -53,6 +64,8 @@ class Holdings:
     memberships: int = 0
     manager_roles: int = 0
     person: int = 0  # their people row (name, e-mail, time zone, pause setting)
+    activity_records: int = 0  # provider activity (Claude Code analytics) mapped to them or keyed by them
+    identities: int = 0  # explicit mappings of usage keys to them, or of their Slack ID / e-mail
     last_manager_of: tuple[str, ...] = ()  # teams left with no manager once they are gone
     synced_teams: tuple[str, ...] = ()  # their teams whose members are re-read from a channel / user group
 
@@ -66,6 +79,8 @@ class Holdings:
             or self.memberships
             or self.manager_roles
             or self.person
+            or self.activity_records
+            or self.identities
         )
 
 
@@ -97,6 +112,20 @@ def _usage_filter(person: Person | None, keys: Iterable[str]) -> object:
     return or_(UsageRecord.person_id == person.id, keyed) if person is not None else keyed
 
 
+def _activity_filter(person: Person | None, keys: Iterable[str]) -> object:
+    keyed = ActivityRecord.person_key.in_(sorted(keys))
+    return or_(ActivityRecord.person_id == person.id, keyed) if person is not None else keyed
+
+
+def _identity_filter(person: Person | None, keys: Iterable[str]) -> object:
+    keyed = IdentityMapping.key.in_(sorted(keys))
+    return or_(IdentityMapping.person_id == person.id, keyed) if person is not None else keyed
+
+
+def _count_of(session: Session, model: type, where: object) -> int:
+    return _count(session, select(func.count()).select_from(model).where(where))
+
+
 def _team_notes(session: Session, person: Person) -> tuple[tuple[str, ...], tuple[str, ...]]:
     managed = tq.managed_by(session, person.slack_user_id)
     last = tuple(t.name for t in managed if len(tq.team_managers(session, t.id)) == 1)
@@ -107,8 +136,10 @@ def _team_notes(session: Session, person: Person) -> tuple[tuple[str, ...], tupl
 def _holdings(session: Session, who: Identity) -> Holdings:
     person = tq.get_person(session, who.user_id)
     usage = _count(session, select(func.count()).select_from(UsageRecord).where(_usage_filter(person, who.keys)))
+    activity = _count_of(session, ActivityRecord, _activity_filter(person, who.keys))
+    identities = _count_of(session, IdentityMapping, _identity_filter(person, who.keys))
     if person is None:
-        return Holdings(usage_records=usage)
+        return Holdings(usage_records=usage, activity_records=activity, identities=identities)
     pid = person.id
     deliveries = select(Delivery.id).where(Delivery.person_id == pid)
     last, synced = _team_notes(session, person)
@@ -124,6 +155,8 @@ def _holdings(session: Session, who: Identity) -> Holdings:
             session, select(func.count()).select_from(TeamManager).where(TeamManager.person_id == pid)
         ),
         person=1,
+        activity_records=activity,
+        identities=identities,
         last_manager_of=last,
         synced_teams=synced,
     )
@@ -157,9 +190,11 @@ def forget(engine: Engine, who: Identity) -> Holdings:
             if person is None or person_id != person.id
         }
         usage = session.execute(delete(UsageRecord).where(usage_filter)).rowcount
+        activity = session.execute(delete(ActivityRecord).where(_activity_filter(person, who.keys))).rowcount
+        identities = session.execute(delete(IdentityMapping).where(_identity_filter(person, who.keys))).rowcount
         if person is None:
             refresh_token_summaries(session, others)
-            return Holdings(usage_records=usage)
+            return Holdings(usage_records=usage, activity_records=activity, identities=identities)
         pid = person.id
         deliveries = select(Delivery.id).where(Delivery.person_id == pid)
         deleted = Holdings(
@@ -170,6 +205,8 @@ def forget(engine: Engine, who: Identity) -> Holdings:
             memberships=session.execute(delete(TeamMember).where(TeamMember.person_id == pid)).rowcount,
             manager_roles=session.execute(delete(TeamManager).where(TeamManager.person_id == pid)).rowcount,
             person=session.execute(delete(Person).where(Person.id == pid)).rowcount,
+            activity_records=activity,
+            identities=identities,
             last_manager_of=found.last_manager_of,
             synced_teams=found.synced_teams,
         )

@@ -1,164 +1,221 @@
-"""Importing token usage from the plain CSV format.
+"""Importing token usage and provider activity: the pipeline every format goes through.
 
-``email_or_slack_id,date,model,input_tokens,output_tokens,cost_usd`` — one row per person, day and
-model.  The whole file is checked and written in one transaction: a bad row names its line and
-nothing of the file is kept.  Re-importing a file replaces its rows (upsert on source, person,
-day, model), so running the same import twice changes nothing.
+A parser (``bot/usage/formats``) yields rows one at a time; they are staged in batches in SQLite TEMP
+tables inside the import's one transaction (keys normalised: e-mails lower-cased; same key, day and
+model added together, or for a strict
+format a repeat is an error naming both records), every distinct key is resolved to a person once
+(``bot/services/identities.py``), and the staged rows replace the stored rows with the same (source,
+key, day[, model]) in one statement per table — so re-importing a file, or a period overlapping an
+earlier import, changes nothing that was not changed in the source. The touched person-weeks' token
+summaries are recomputed last. A bad record anywhere, in any of the files, raises UsageFileError
+naming the file and the record, and nothing of any file is kept. Memory stays one batch's, whatever
+the number of rows.
 """
 
 from __future__ import annotations
 
-import csv
-import math
-import re
-from collections.abc import Callable, Iterator
+import errno
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
+from sqlmodel import Session
 
+from bot.services.identities import EmailLookup, KeyResolver
+from bot.usage.formats import load
+from bot.usage.keys import normalise
+from bot.usage.rows import ActivityRow, RecordError, Row, UsageRow
 from storage.engine import session_scope
-from storage.queries import teams as tq
-from storage.queries.usage import person_weeks_of, refresh_token_summaries, upsert_usage
+from storage.queries.usage import refresh_token_summaries, week_of_thursday
+from storage.queries.usage_staging import Duplicate, Staging
 
-SOURCE = "csv"
-COLUMNS = ("email_or_slack_id", "date", "model", "input_tokens", "output_tokens", "cost_usd")
-BATCH = 1000
-SLACK_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+__all__ = [
+    "BATCH",
+    "EmailLookup",
+    "ImportReport",
+    "UsageFileError",
+    "import_files",
+    "import_rows",
+    "import_usage_csv",
+    "slack_email_lookup",
+]
 
-EmailLookup = Callable[[str], str | None]  # e-mail → Slack user ID, or None if unknown
+BATCH = 5000  # rows staged per executemany
+KEYS_PER_PASS = 1000  # keys resolved per round trip to the staging table
+SUMMARIES_PER_PASS = 1000  # person-weeks whose token summaries are recomputed at a time
 
 
 class UsageFileError(ValueError):
-    def __init__(self, path: str, line: int, message: str) -> None:
-        super().__init__(f"{path}, line {line}: {message}. Nothing was imported.")
-        self.line = line
+    """A record that cannot be imported: ``<file>, <record ref>: <problem>. Nothing was imported.``"""
+
+    def __init__(self, file: str, ref: str, problem: str) -> None:
+        super().__init__(f"{file}, {ref}: {problem}. Nothing was imported.")
+        self.file = file
+        self.ref = ref
+        self.problem = problem
 
 
 @dataclass
 class ImportReport:
-    rows: int = 0
-    attributed: int = 0
-    unattributed_keys: set[str] = field(default_factory=set)
-    person_weeks: int = 0
+    rows: int = 0  # records read (usage + activity)
+    usage_rows: int = 0
+    activity_rows: int = 0
+    attributed: int = 0  # records whose key names a person
+    unattributed_keys: dict[str, int] = field(default_factory=dict)  # key → records, most first
+    person_weeks: int = 0  # weekly token summaries refreshed
+    files: list[str] = field(default_factory=list)
+    usage_records: int = 0  # stored rows written: one per key, day and model
+    activity_records: int = 0  # one per key and day
 
 
-def _int(value: str, name: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"{name} {value!r} is not a whole number") from None
-    if number < 0:
-        raise ValueError(f"{name} is negative ({number})")
-    return number
+def _usage_values(row: UsageRow, trace: tuple) -> tuple:
+    sums = (row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens, row.cost_usd)
+    return (normalise(row.person_key), row.day.isoformat(), row.model, *sums, row.requests, *trace)
 
 
-def _row(raw: dict[str, str]) -> dict:
-    key = (raw["email_or_slack_id"] or "").strip()
-    if SLACK_ID_RE.match(key):
-        pass
-    elif EMAIL_RE.match(key):
-        key = key.lower()
-    else:
-        raise ValueError(f"email_or_slack_id {key!r} is neither an e-mail address nor a Slack user ID")
-    try:
-        day = date.fromisoformat((raw["date"] or "").strip())
-    except ValueError:
-        raise ValueError(f"date {raw['date']!r} is not a date like 2026-11-16") from None
-    model = (raw["model"] or "").strip()
-    if not model:
-        raise ValueError("model is empty")
-    try:
-        cost = float(raw["cost_usd"])
-    except (TypeError, ValueError):
-        raise ValueError(f"cost_usd {raw['cost_usd']!r} is not a number") from None
-    if cost < 0 or not math.isfinite(cost):
-        raise ValueError(f"cost_usd {raw['cost_usd']!r} is not a non-negative amount")
-    return {
-        "source": SOURCE,
-        "person_key": key,
-        "day": day,
-        "model": model,
-        "input_tokens": _int(raw["input_tokens"].strip(), "input_tokens"),
-        "output_tokens": _int(raw["output_tokens"].strip(), "output_tokens"),
-        "cost_usd": cost,
-    }
+def _activity_values(row: ActivityRow, trace: tuple) -> tuple:
+    lines = (row.lines_added, row.lines_removed, row.commits, row.pull_requests)
+    tools = (row.tool_accepted, row.tool_rejected)
+    return (normalise(row.person_key), row.day.isoformat(), row.sessions, *lines, *tools, *trace)
 
 
-def _rows(path: Path) -> Iterator[dict]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = tuple((name or "").strip() for name in reader.fieldnames or ())
-        reader.fieldnames = list(header)
-        if header != COLUMNS:
-            raise UsageFileError(str(path), 1, f"expected the header {','.join(COLUMNS)}")
-        seen: dict[tuple, int] = {}
-        for raw in reader:
-            line = reader.line_num
-            if None in raw or any(raw[name] is None for name in reader.fieldnames):
-                raise UsageFileError(str(path), line, f"expected {len(COLUMNS)} fields")
-            try:
-                row = _row(raw)
-            except ValueError as exc:
-                raise UsageFileError(str(path), line, str(exc)) from None
-            key = (row["person_key"], row["day"], row["model"])
-            if key in seen:
-                raise UsageFileError(str(path), line, f"same person, date and model as line {seen[key]}")
-            seen[key] = line
-            yield row
+class _Import:
+    """One import: its staging tables, the files staged so far and the running counts."""
 
+    def __init__(self, session: Session, source: str, strict: bool) -> None:
+        self.session = session
+        self.source = source
+        self.strict = strict
+        self.staging = Staging(session.connection(), strict=strict)
+        self.staging.create()
+        self.report = ImportReport()
+        self.seq = 0
 
-def import_usage_csv(engine: Engine, path: Path, lookup_email: EmailLookup | None = None) -> ImportReport:
-    """Import ``path``; raises UsageFileError (and imports nothing) on the first bad line."""
-    report = ImportReport()
-    touched: set[tuple[int, str]] = set()
-    with session_scope(engine) as session:
-        known = tq.people_by_key(session)
-        resolved: dict[str, int | None] = {}
-
-        def resolve(key: str) -> int | None:
-            if key in known:
-                return known[key]
-            if key not in resolved:
-                if "@" not in key:  # a Slack user ID is an identity in itself
-                    resolved[key] = tq.upsert_person(session, key).id
+    def stage(self, rows: Iterable[Row], label: str) -> None:
+        file = len(self.report.files)
+        self.report.files.append(label)
+        usage: list[tuple] = []
+        activity: list[tuple] = []
+        try:
+            for row in rows:
+                self.seq += 1
+                trace = (1, file, row.ref if self.strict else None, self.seq)
+                if isinstance(row, UsageRow):
+                    usage.append(_usage_values(row, trace))
+                elif isinstance(row, ActivityRow):
+                    activity.append(_activity_values(row, trace))
                 else:
-                    user_id = lookup_email(key) if lookup_email else None
-                    resolved[key] = tq.upsert_person(session, user_id, email=key).id if user_id else None
-            return resolved[key]
+                    raise TypeError(f"a parser yielded {type(row).__name__}, not a UsageRow or ActivityRow")
+                if len(usage) + len(activity) >= BATCH:
+                    self._flush(usage, activity)
+            self._flush(usage, activity)
+        except RecordError as exc:
+            self._flush(usage, activity)
+            self.check_duplicates()  # a repeat before the bad record is the first problem
+            raise UsageFileError(label, exc.ref, exc.message) from None
 
-        batch: list[dict] = []
-        for row in _rows(path):
-            row["person_id"] = resolve(row["person_key"])
-            report.rows += 1
-            if row["person_id"] is None:
-                report.unattributed_keys.add(row["person_key"])
-            else:
-                report.attributed += 1
-            batch.append(row)
-            if len(batch) >= BATCH:
-                upsert_usage(session, batch)
-                touched |= person_weeks_of(batch)
-                batch = []
-        upsert_usage(session, batch)
-        touched |= person_weeks_of(batch)
-        report.person_weeks = refresh_token_summaries(session, touched)
-    return report
+    def _flush(self, usage: list[tuple], activity: list[tuple]) -> None:
+        self.staging.add(usage, activity)
+        self.report.usage_rows += len(usage)
+        self.report.activity_rows += len(activity)
+        usage.clear()
+        activity.clear()
+
+    def check_duplicates(self) -> None:
+        if not self.strict:
+            return
+        found = self.staging.first_duplicate()
+        if found is not None:
+            raise self._duplicate_error(found)
+
+    def _duplicate_error(self, dup: Duplicate) -> UsageFileError:
+        files = self.report.files
+        first = dup.first_ref if dup.first_file == dup.file else f"{files[dup.first_file]}, {dup.first_ref}"
+        what = "same person, date and model" if dup.usage else "same person and date"
+        return UsageFileError(files[dup.file], dup.ref, f"{what} as {first}")
+
+    def finish(self, lookup_email: EmailLookup | None) -> ImportReport:
+        self.check_duplicates()
+        staging, report = self.staging, self.report
+        staging.count_keys()
+        resolver = KeyResolver(self.session, lookup_email)
+        after: str | None = None
+        while keys := staging.keys_after(after, KEYS_PER_PASS):
+            staging.set_people([(resolver.resolve(key), key) for key in keys])
+            after = keys[-1]
+        report.rows = report.usage_rows + report.activity_rows
+        report.attributed, report.unattributed_keys = staging.attribution()
+        report.usage_records, report.activity_records = staging.staged_counts()
+        staging.merge(self.source, datetime.now(UTC))
+        noted: tuple[int, str] | None = None
+        while part := staging.person_weeks_after(noted, SUMMARIES_PER_PASS):
+            report.person_weeks += refresh_token_summaries(self.session, [(p, week_of_thursday(t)) for p, t in part])
+            noted = part[-1]
+        staging.drop()
+        return report
+
+
+def import_rows(
+    engine: Engine,
+    source: str,
+    rows: Iterable[Row],
+    *,
+    lookup_email: EmailLookup | None = None,
+    strict_duplicates: bool = False,
+    label: str = "",
+) -> ImportReport:
+    """Import ``rows`` as ``source`` in one transaction; a RecordError from ``rows`` becomes a
+    UsageFileError naming ``label`` (default: the source) and the record, and nothing is kept."""
+    with session_scope(engine) as session:
+        job = _Import(session, source, strict_duplicates)
+        job.stage(rows, label or source)
+        return job.finish(lookup_email)
+
+
+def import_files(
+    engine: Engine, fmt: str, paths: Sequence[str], *, lookup_email: EmailLookup | None = None
+) -> ImportReport:
+    """Import the files of format ``fmt`` together, in one transaction: a bad record in any file
+    means nothing from any file is kept."""
+    module = load(fmt)
+    seen: set[str] = set()
+    for path in paths:
+        if not os.path.isfile(path):
+            raise FileNotFoundError(errno.ENOENT, "no such file", str(path))
+        real = os.path.realpath(path)
+        if real in seen:
+            raise ValueError(f"{path} is given twice: its rows would be counted twice")
+        seen.add(real)
+    with session_scope(engine) as session:
+        job = _Import(session, module.SOURCE, getattr(module, "STRICT_DUPLICATES", False))
+        for path in paths:
+            job.stage(module.parse(str(path)), str(path))
+        return job.finish(lookup_email)
+
+
+def import_usage_csv(engine: Engine, path: Path | str, lookup_email: EmailLookup | None = None) -> ImportReport:
+    """Import one plain CSV file (the weekly loop's format)."""
+    return import_files(engine, "csv", [str(path)], lookup_email=lookup_email)
 
 
 def slack_email_lookup(client: WebClient) -> EmailLookup:
-    """Resolve e-mails with ``users.lookupByEmail`` (needs the ``users:read.email`` scope)."""
+    """Resolve e-mails with ``users.lookupByEmail`` (scope ``users:read.email``), each e-mail asked once
+    for the life of the returned function (make one per import)."""
+    cache: dict[str, str | None] = {}
 
     def lookup(email: str) -> str | None:
-        try:
-            return client.users_lookupByEmail(email=email)["user"]["id"]
-        except SlackApiError as exc:
-            if exc.response.get("error") == "users_not_found":
-                return None
-            raise
+        if email not in cache:
+            try:
+                cache[email] = client.users_lookupByEmail(email=email)["user"]["id"]
+            except SlackApiError as exc:
+                if exc.response.get("error") != "users_not_found":
+                    raise
+                cache[email] = None
+        return cache[email]
 
     return lookup

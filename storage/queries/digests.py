@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
-from storage.models import Digest
+from storage.models import Digest, OrgDigest
 
 
 def claim_digest(session: Session, team_id: int, week: str) -> Digest | None:
@@ -35,3 +35,20 @@ def mark_posted(session: Session, digest: Digest, channel_id: str, message_ts: s
 def release_claim(session: Session, digest: Digest) -> None:
     """Give a claim back after a failed post so the next run can try again."""
     session.delete(digest)
+
+
+def claim_org_digest(session: Session, channel_id: str, week: str) -> OrgDigest | None:
+    """Claim the week's org roll-up for ``channel_id``; None if it is already claimed or posted."""
+    result = session.execute(
+        insert(OrgDigest)
+        .values(channel_id=channel_id, week=week, claimed_at=datetime.now(UTC))
+        .on_conflict_do_nothing(index_elements=["channel_id", "week"])
+    )
+    if result.rowcount == 0:
+        return None
+    return session.exec(select(OrgDigest).where(OrgDigest.channel_id == channel_id, OrgDigest.week == week)).one()
+
+
+def mark_org_posted(session: Session, claim: OrgDigest, message_ts: str) -> None:
+    claim.state, claim.message_ts, claim.posted_at = "posted", message_ts, datetime.now(UTC)
+    session.add(claim)

@@ -13,7 +13,9 @@ from sqlmodel import Session, select
 from bot.schedule_spec import local_week, parse_tz
 from bot.services import prompts
 from bot.services.digests import post_digest
-from bot.services.usage_import import import_usage_csv
+from bot.services.identities import map_key
+from bot.services.usage_import import import_rows, import_usage_csv
+from bot.usage.rows import ActivityRow, UsageRow
 from storage.engine import session_scope
 from storage.models import Delivery, Person, Team
 from storage.queries.teams import set_team_managers
@@ -92,8 +94,9 @@ def _result(slack, view_id: str, updates: int) -> str:
 @pytest.fixture
 def week_of_data(engine, app, team, slack, users, members, tmp_path):
     """A week with prompts sent, answers, moments (one shared with ada's name), usage imported by e-mail,
-    an unattributed usage record keyed by ada's e-mail, ada managing the team (its only manager), and the
-    team's digest posted."""
+    an unattributed usage record keyed by ada's e-mail, usage under an opaque key mapped to ada afterwards
+    (and one mapped to grace), Claude Code activity of ada and grace, ada managing the team (its only
+    manager), and the team's digest posted."""
     ada, grace = users[0], users[1]
     prompts.send_prompts(engine, app.client, team)
     members["ada"].log_moment(**{**MOMENT, "sharing": "named", "what": "Ada's named highlight"})
@@ -124,6 +127,15 @@ def week_of_data(engine, app, team, slack, users, members, tmp_path):
             ],
         )
         set_team_managers(session, team.id, [ada.id])
+    opaque = [UsageRow("ada-laptop-key", monday, "gpt-4.1", "[0]", 10, 5, requests=1),
+              UsageRow("grace-ci-key", monday, "gpt-4.1", "[1]", 20, 5, requests=1)]  # fmt: skip
+    import_rows(engine, "litellm", opaque)
+    map_key(engine, "ada-laptop-key", ada.id)
+    map_key(engine, "grace-ci-key", grace.id)
+    activity = [
+        ActivityRow(who.email, monday, f"data[{i}]", sessions=3, commits=2) for i, who in enumerate((ada, grace))
+    ]
+    import_rows(engine, "claude_code", activity, lookup_email=emails.get)
     post_digest(engine, app.client, team, local_week(datetime.now(UTC), parse_tz(team.tz)))
     return team
 
@@ -141,7 +153,8 @@ def test_forget_me_deletes_every_row_about_the_person_and_nothing_else(engine, s
         "2 moment(s)",
         "1 weekly prompt(s)",
         "1 weekly token summary(ies)",
-        "4 usage record(s)",  # 3 imported by e-mail and mapped to her, 1 unattributed under her e-mail
+        # 3 imported by e-mail and mapped to her, 1 unattributed under her e-mail, 1 under a key mapped to her
+        "5 usage record(s)",
         "1 team membership(s)",
         "1 manager role(s)",
         "last manager of *Payments*",
@@ -154,7 +167,7 @@ def test_forget_me_deletes_every_row_about_the_person_and_nothing_else(engine, s
     assert ack["response_action"] == "update" and "Deleting" in block_texts(ack["view"]["blocks"])
     result = _result(slack, view["id"], 1)
     assert "Deleted everything AI Retro held about you" in result
-    assert "2 moment(s)" in result and "4 usage record(s)" in result
+    assert "2 moment(s)" in result and "5 usage record(s)" in result
     assert "You were the last manager of *Payments*: a workspace admin must name a new one" in result
 
     assert _rows_naming(engine, ada_id, keys) == []
@@ -168,12 +181,21 @@ def test_forget_me_deletes_every_row_about_the_person_and_nothing_else(engine, s
         "deliveries": 1,
         "moments": 2,
         "token_summaries": 1,
-        "usage_records": 4,
+        "usage_records": 5,
+        "activity_records": 1,  # her Claude Code day, attributed by e-mail
+        "identities": 1,  # ada-laptop-key → ada
     }
     with Session(engine) as session:
         assert session.exec(select(Delivery)).all().__len__() == 4, "the other members' answers are intact"
     grace_rows = _rows_naming(engine, _person_id(engine, users[1].id), {users[1].id, users[1].email})
-    assert {table for table, _, _ in grace_rows} >= {"people", "deliveries", "usage_records", "token_summaries"}
+    assert {table for table, _, _ in grace_rows} >= {
+        "people",
+        "deliveries",
+        "usage_records",
+        "token_summaries",
+        "activity_records",
+        "identities",
+    }
 
 
 def test_a_repeated_submission_deletes_nothing_more_and_says_nothing_is_left(
@@ -247,13 +269,26 @@ def test_unattributed_usage_under_the_slack_profile_email_goes_too(engine, team,
             ],
         )
         session.get(Team, team.id).membership = "channel"
+    # his e-mail mapped by hand to ken (a mistake), and Claude Code activity under it, unattributed
+    map_key(engine, linus.email, users[4].id)
+    import_rows(engine, "claude_code", [ActivityRow(linus.email.upper(), datetime.now(UTC).date(), "data[0]", 1)])
     view = _open_confirmation(sender, slack, linus.id)
     assert "1 usage record(s)" in block_texts(view["blocks"])
+    before = _snapshot(engine)
     _submit(sender, slack, linus.id, view)
     result = _result(slack, view["id"], 1)
     assert "*Payments* take their members from a channel or user group" in result
     assert "adds you back" in result
     assert _rows_naming(engine, -1, {linus.id, linus.email}) == []
+    gone = {table: len(rows - _snapshot(engine)[table]) for table, rows in before.items()}
+    assert {table: n for table, n in gone.items() if n} == {
+        "people": 1,
+        "team_members": 1,
+        "usage_records": 1,
+        "activity_records": 1,
+        "identities": 1,
+        "token_summaries": 1,  # ken's week held only the row under linus's e-mail: no usage left, no summary
+    }
 
 
 def test_a_closed_modal_gets_the_result_by_dm(engine, slack, sender, users, week_of_data):

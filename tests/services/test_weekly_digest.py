@@ -53,8 +53,9 @@ def test_posted_digest_matches_the_hand_computed_figures(engine, app, team, slac
     assert "4 of 5 answered (80%): 2 logged where AI helped, 1 said it didn't help, 1 skipped." in text
     # outcomes in vocabulary order: feature, bug, tests
     assert "3 moments logged: 1 × shipped a feature, 1 × fixed a bug, 1 × wrote tests." in text
-    # 2–4 h counts 3 h, 1–2 h counts 1.5 h, "cost me time" 0 h → 4.5 h
-    assert "Estimated time saved: 4.5 h." in text
+    # 2–4 h counts 3 h, 1–2 h counts 1.5 h, "cost me time" 0 h → 4.5 h;
+    # per respondent: ada 3 h, grace 1.5 h, linus ("didn't help") 0 h → median 1.5 h
+    assert "Estimated time saved: 4.5 h in total, median 1.5 h per respondent." in text
     assert "better 1 · about the same 1 · had to redo it 1" in text
     assert "Would not have happened without AI: 1 (would have happened later: 1)." in text
     assert "Friction: 1 moment(s) cost time; 1 member(s) said AI didn't help." in text
@@ -64,8 +65,11 @@ def test_posted_digest_matches_the_hand_computed_figures(engine, app, team, slac
     assert "Per reported outcome: 1.3M tokens, $12.67." in text
     # 4.5 h / $38 × 100 = 11.84 h
     assert "Time saved per $100 of tokens: 11.8 h." in text
-    # no outcome logged: linus 2.0M + ken 0.3M + margaret 0 = 2.3M of 3.8M = 60.5 %
-    assert "Tokens used in member-weeks with no reported outcome: 61%." in text
+    # no outcome: linus (didn't help) 2.0M + ken (no answer) 0.3M + margaret (skipped) 0 = 2.3M of 3.8M = 60.5 %
+    assert "Tokens used in member-weeks with no reported outcome (volume without value): 61%." in text
+    # no Claude Code analytics imported: no provider line; one week of data: no trend yet
+    assert "Provider activity" not in text and "Claude Code reported" not in text
+    assert "Not enough weeks for a trend yet: 0 earlier week(s) in the last 8 have figures and token data" in text
     # highlights: only shared moments, named one with a mention, anonymous one without
     assert "Fixed a bug: Found the rounding bug in settlement (<@U0USER001>)" in text
     assert "Shipped a feature: Scaffolded the refunds endpoint (anonymous)" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import vocabulary as v
-from bot.digest.figures import Highlight, MemberWeekData, MomentData, compute_digest
+from bot.digest.figures import ActivityData, Highlight, MemberWeekData, MomentData, compute_digest
 
 SHIPPED = MomentData(
     outcome="feature",
@@ -172,3 +172,72 @@ def test_every_time_saved_choice_counts_its_documented_hours(time_saved, hours):
 
 def test_every_time_saved_choice_in_the_modal_has_an_hours_value():
     assert set(v.TIME_SAVED) == set(v.HOURS_SAVED)
+
+
+def test_hours_saved_median_per_respondent():
+    f = compute_digest("Payments", "2026-W47", team_week(), min_respondents=3)
+    # respondents: 3.0 + 0 h, 0.75 h, and "didn't help" 0 h → sorted 0, 0.75, 3.0 → median 0.75 h
+    assert f.respondent_hours == (0.0, 0.75, 3.0)
+    assert f.median_hours == pytest.approx(0.75)
+    # skipped and pending members are not respondents; an even count takes the middle two's mean
+    two = [MemberWeekData(v.HELPED, True, (ANON, ANON)), MemberWeekData(v.DIDNT_HELP, True)]
+    assert compute_digest("T", "2026-W47", [*two, MemberWeekData(v.SKIPPED, True)], 1).median_hours == 0.75
+
+
+def test_volume_without_value_counts_didnt_help_skipped_and_unanswered_weeks():
+    f = compute_digest("Payments", "2026-W47", team_week(), min_respondents=3)
+    assert f.tokens_without_value == 300_000 + 200_000 + 0
+    members = [
+        MemberWeekData(v.HELPED, True, (SHIPPED,), tokens=100),  # value
+        MemberWeekData(v.HELPED, True, (ANON,), tokens=100),  # value
+        MemberWeekData(v.DIDNT_HELP, True, tokens=300),  # no value
+        MemberWeekData(v.SKIPPED, True, tokens=200),  # no outcome
+        MemberWeekData(v.PENDING, True, tokens=300),  # no answer
+    ]
+    f = compute_digest("T", "2026-W47", members, min_respondents=2)
+    assert f.token_weeks_split == (3, 2)
+    assert f.tokens_without_value == 800 and f.tokens_without_value_share == pytest.approx(0.8)  # of 1,000
+
+
+def test_the_share_is_withheld_when_it_would_reveal_one_persons_tokens():
+    # one member-week with tokens and no outcome: share × team tokens would be exactly that person's tokens
+    lone_idle = [
+        MemberWeekData(v.HELPED, True, (SHIPPED,), tokens=100),
+        MemberWeekData(v.HELPED, True, (ANON,), tokens=100),
+        MemberWeekData(v.DIDNT_HELP, True, tokens=300),
+        MemberWeekData(v.SKIPPED, True),  # no tokens: on no side
+    ]
+    f = compute_digest("T", "2026-W47", lone_idle, min_respondents=2)
+    assert f.token_weeks_split == (1, 2)
+    assert f.tokens_without_value_share is None and f.share_withheld
+    # the same with one member-week on the side with outcomes
+    lone_value = [lone_idle[0], lone_idle[2], MemberWeekData(v.DIDNT_HELP, True, tokens=50)]
+    assert compute_digest("T", "2026-W47", lone_value, 2).tokens_without_value_share is None
+    # nobody on one side reveals nothing beyond the team total: 0 % or 100 %
+    assert compute_digest("T", "2026-W47", lone_idle[:2], 2).tokens_without_value_share == 0.0
+
+
+def test_provider_activity_is_summed_over_the_team_and_absent_when_nobody_has_any():
+    members = [
+        MemberWeekData(v.HELPED, True, (SHIPPED,), activity=ActivityData(4, 100, 10, 3, 1)),
+        MemberWeekData(v.DIDNT_HELP, True, activity=ActivityData(2, 50, 5, 0, 0)),
+        MemberWeekData(v.DIDNT_HELP, True, activity=ActivityData(1, 0, 0, 0, 0)),
+    ]
+    f = compute_digest("T", "2026-W47", members, min_respondents=3)
+    assert f.activity == ActivityData(sessions=7, lines_added=150, lines_removed=15, commits=3, pull_requests=1)
+    nobody = [MemberWeekData(v.DIDNT_HELP, True)]
+    assert compute_digest("T", "2026-W47", nobody, min_respondents=1).activity is None
+    assert compute_digest("T", "2026-W47", members, min_respondents=4).activity is None  # withheld
+
+
+def test_usage_and_activity_of_fewer_members_than_the_threshold_are_not_shown_as_a_team_figure():
+    members = [
+        MemberWeekData(v.HELPED, True, (SHIPPED,), tokens=5_000_000, cost_usd=50.0, activity=ActivityData(4, 100)),
+        MemberWeekData(v.DIDNT_HELP, True, tokens=1_000_000, cost_usd=10.0),
+        MemberWeekData(v.DIDNT_HELP, True),
+    ]
+    f = compute_digest("T", "2026-W47", members, min_respondents=3)
+    assert f.usage_withheld and f.activity_withheld
+    assert (f.tokens, f.cost_usd, f.tokens_per_outcome, f.tokens_without_value_share) == (0, 0.0, None, None)
+    assert f.activity is None
+    assert f.moments == 1, "the answers themselves are still shown"

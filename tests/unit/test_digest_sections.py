@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot import vocabulary as v
-from bot.digest.figures import MemberWeekData, MomentData, compute_digest
+from bot.blocks.digest import digest_blocks
+from bot.digest.figures import ActivityData, MemberWeekData, MomentData, compute_digest
 from bot.digest.sections import HIGHLIGHT_CHARS, MAX_HIGHLIGHTS, SLACK_STYLE, digest_text
+from bot.digest.trend import compute_trend
+from storage.weeks import weeks_back
+from tests.blockkit_limits import message_problems
+from tests.conftest import block_texts
 
 
 def moment(what: str, sharing: str = "anonymous", author: str | None = None, **kw) -> MomentData:
@@ -61,13 +67,26 @@ def test_normal_week_shows_every_section_with_the_figures():
     assert "4 of 5 answered (80%): 2 logged where AI helped, 1 said it didn't help, 1 skipped." in text
     # 2 moments: 2 × feature, 3.0 h each → 6 h
     assert "2 moments logged: 2 × shipped a feature." in text
-    assert "Estimated time saved: 6 h." in text
+    # respondents: 3 h, 3 h (the private moment) and 0 h ("didn't help") → median 3 h
+    assert "Estimated time saved: 6 h in total, median 3 h per respondent." in text
     assert "Team usage: 1.0M tokens, $100." in text
     assert "Per reported outcome: 500.0k tokens, $50.00." in text  # 1M / 2, $100 / 2
     assert "Time saved per $100 of tokens: 6 h." in text
-    assert "Tokens used in member-weeks with no reported outcome: 50%." in text
+    assert "Tokens used in member-weeks with no reported outcome (volume without value): 50%." in text
     assert "nobody is ranked or named by tokens" in text
     assert "second member's moment" not in text  # private moments stay private
+
+
+def test_a_share_that_would_reveal_one_persons_tokens_is_not_shown():
+    members = [
+        MemberWeekData(v.HELPED, True, (moment("a"),), tokens=400_000),
+        MemberWeekData(v.HELPED, True, (moment("b"),), tokens=100_000),
+        MemberWeekData(v.DIDNT_HELP, True, tokens=300_000),
+    ]
+    text = digest_text(compute_digest("Payments", "2026-W47", members, 3))
+    assert "Tokens used in member-weeks with no reported outcome (volume without value): not shown, as it would " \
+           "reveal one person's tokens." in text  # fmt: skip
+    assert "38%" not in text  # 300k of 800k
 
 
 def test_week_without_token_import_says_so():
@@ -143,3 +162,55 @@ def test_no_line_names_a_person_together_with_tokens():
         assert "token" not in line.lower()
         assert "$" not in line
         assert not re.search(r"\d+(\.\d)?[kMB]\b", line)
+
+
+def test_sections_in_order_with_provider_activity_and_trend_only_when_present():
+    plain = digest_text(figures((moment("x"),)))
+    assert "Provider activity" not in plain and "Trend" not in plain
+
+    members = [
+        MemberWeekData(v.HELPED, True, (moment("a"),), activity=ActivityData(12, 900, 200, 9, 2)),
+        MemberWeekData(v.HELPED, True, (moment("b"),), activity=ActivityData(10, 340, 110, 5, 1)),
+        MemberWeekData(v.DIDNT_HELP, True, activity=ActivityData()),
+    ]
+    week = compute_digest("Payments", "2026-W47", members, 3)
+    trend = compute_trend([week])
+    text = digest_text(replace(week, trend=trend))
+    titles = [line for line in text.splitlines() if line and not line.startswith((" ", "=", "Weekly", "Team"))]
+    assert titles == ["Responses", "Outcomes", "Provider activity", "Value per token", "Trend, last 1 weeks",
+                      "Shared highlights"]  # fmt: skip
+    # 9 + 5 commits, 2 + 1 pull requests, 12 + 10 sessions, 900 + 340 / 200 + 110 lines
+    assert (
+        "Claude Code reported 14 commits and 3 pull requests (22 sessions, +1,240 / -310 lines); "
+        "members reported 2 outcomes." in text
+    )
+    assert "No trend: no token usage imported for this week." in text
+
+
+def test_a_suppressed_week_shows_no_activity_or_trend():
+    members = [MemberWeekData(v.HELPED, True, (moment("a"),), 5_000, activity=ActivityData(3, 1, 1, 4, 1))]
+    week = compute_digest("Payments", "2026-W47", members, 3)
+    text = digest_text(replace(week, trend=compute_trend([week])))
+    assert "Claude Code" not in text and "commit" not in text and "Trend" not in text and "5.0k" not in text
+
+
+def test_a_full_digest_with_activity_and_trend_stays_within_block_kit_limits():
+    shared = tuple(moment("x" * 3000, sharing="named", author=f"U{i:09d}", link="https://x.example/" + "y" * 480)
+                   for i in range(40))  # fmt: skip
+    members = [MemberWeekData(v.HELPED, True, shared, 10**12, 10**7, activity=ActivityData(*[10**9] * 5))] * 500
+    weeks = [compute_digest("T" * 80, key, members, 3) for key in weeks_back("2026-W48", 8)]
+    blocks = digest_blocks(replace(weeks[-1], trend=compute_trend(weeks)))
+    assert message_problems(blocks) == []
+    assert "Trend, last 8 weeks" in block_texts([b.to_dict() for b in blocks])
+
+
+def test_usage_or_activity_of_too_few_members_is_said_not_shown():
+    members = [
+        MemberWeekData(v.HELPED, True, (moment("a"),), tokens=2_000_000, cost_usd=20.0, activity=ActivityData(3)),
+        MemberWeekData(v.DIDNT_HELP, True),
+        MemberWeekData(v.DIDNT_HELP, True),
+    ]
+    text = digest_text(compute_digest("Payments", "2026-W47", members, 3))
+    assert "Token usage not shown: fewer than 3 members have usage imported for this week" in text
+    assert "Provider activity" in text and "Not shown: fewer than 3 members have provider activity" in text
+    assert "2.0M" not in text and "$20" not in text and "commit" not in text

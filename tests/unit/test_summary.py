@@ -28,10 +28,10 @@ W47 = _week(  # 2 respondents: withheld, even though one logged a big moment and
     [_helped(TESTS, TESTS, tokens=9_000_000, cost=90.0), MemberWeekData(v.DIDNT_HELP, True),
      MemberWeekData(v.SKIPPED, True), MemberWeekData(v.PENDING, True)],
 )  # fmt: skip
-W48 = _week(  # 3 respondents: shown. 1 moment, 1.5 h, 1M tokens, $20
+W48 = _week(  # 3 respondents: shown. 1 moment, 1.5 h, 1M tokens, $20 (over three members)
     "2026-W48",
-    [_helped(BUG, tokens=1_000_000, cost=20.0), MemberWeekData(v.DIDNT_HELP, True),
-     MemberWeekData(v.DIDNT_HELP, True), MemberWeekData(v.PENDING, False)],
+    [_helped(BUG, tokens=400_000, cost=8.0), MemberWeekData(v.DIDNT_HELP, True, (), 300_000, 6.0),
+     MemberWeekData(v.DIDNT_HELP, True, (), 300_000, 6.0), MemberWeekData(v.PENDING, False)],
 )  # fmt: skip
 
 

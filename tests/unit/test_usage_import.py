@@ -49,7 +49,7 @@ def test_good_file_imports_and_attributes_slack_ids(engine, tmp_path):
     report = import_usage_csv(engine, write(tmp_path, GOOD))
     assert report.rows == 5
     assert report.attributed == 4  # the four Slack-ID rows
-    assert report.unattributed_keys == {"grace@example.com"}
+    assert report.unattributed_keys == {"grace@example.com": 1}
     # input 1000+3000+100+10+2000 = 6110; output 500+2000+50+10+1000 = 3560; $1.50+9+0.25+0.01+3 = 13.76
     assert totals(engine) == (5, 6110, 3560, 13.76)
     # Ada's person-weeks: W47 = 1500 + 5000 + 150 = 6650 tokens, $10.75, mostly claude-opus (5000); W48 = 20
@@ -78,7 +78,7 @@ def test_email_lookup_attributes_and_summarises(engine, tmp_path):
     report = import_usage_csv(engine, write(tmp_path, GOOD + ["nobody@example.com,2026-11-16,gpt-4o,1,1,0"]), lookup)
     assert sorted(asked) == ["grace@example.com", "nobody@example.com"]
     assert report.attributed == 5
-    assert report.unattributed_keys == {"nobody@example.com"}
+    assert report.unattributed_keys == {"nobody@example.com": 1}
     assert rows(engine, "SELECT slack_user_id, email FROM people WHERE email IS NOT NULL") == [
         ("U0GRACE01", "grace@example.com")
     ]
@@ -138,7 +138,7 @@ def test_corrected_file_replaces_its_rows(engine, tmp_path):
 def test_bad_line_is_named_and_nothing_is_imported(engine, tmp_path, lines, line, words):
     with pytest.raises(UsageFileError) as caught:
         import_usage_csv(engine, write(tmp_path, lines), lambda e: "U0GRACE01")
-    assert caught.value.line == line
+    assert caught.value.ref == f"line {line}"
     assert f"line {line}:" in str(caught.value)
     assert words in str(caught.value)
     assert "Nothing was imported" in str(caught.value)
@@ -159,7 +159,7 @@ def test_bad_line_is_named_and_nothing_is_imported(engine, tmp_path, lines, line
 def test_wrong_header_is_line_1(engine, tmp_path, header):
     with pytest.raises(UsageFileError, match="line 1:") as caught:
         import_usage_csv(engine, write(tmp_path, GOOD, header=header))
-    assert caught.value.line == 1
+    assert caught.value.ref == "line 1"
     assert rows(engine, "SELECT count(*) FROM usage_records") == [(0,)]
 
 
@@ -176,9 +176,9 @@ def test_header_with_spaces_after_commas_is_accepted(engine, tmp_path):
 
 
 def test_bad_line_after_a_full_batch_rolls_back_the_written_batches(engine, tmp_path):
-    good = [f"U0ADA0001,2026-11-16,model-{i:04d},{i},1,0.01" for i in range(BATCH + 500)]  # lines 2..1501
+    good = [f"U0ADA0001,2026-11-16,model-{i:04d},{i},1,0.01" for i in range(BATCH + 500)]
     assert len(good) > BATCH  # a full batch is written to the session before the bad line
-    bad_line = len(good) + 2  # 1502
+    bad_line = len(good) + 2  # after the header and the good lines
     path = write(tmp_path, [*good, "U0ADA0001,2026-11-16,claude-sonnet,10,lots,0.1"])
     with pytest.raises(UsageFileError, match=f"line {bad_line}:"):
         import_usage_csv(engine, path)
@@ -199,12 +199,12 @@ def test_failed_import_keeps_what_an_earlier_import_wrote(engine, tmp_path):
 def test_large_file_across_batches_imports_every_row(engine, tmp_path):
     good = [f"U0ADA0001,2026-11-16,model-{i:04d},{i},1,0.01" for i in range(BATCH + 1)]
     report = import_usage_csv(engine, write(tmp_path, good))
-    n = len(good)  # 1001 rows: input 0+1+...+1000 = 500500, output 1001
+    n = len(good)  # BATCH + 1 rows: input 0+1+...+BATCH = n(n-1)/2, output n
     assert report.rows == n
     assert totals(engine)[:3] == (n, n * (n - 1) // 2, n)
     tokens = summaries(engine)[("U0ADA0001", "2026-W47")]
     assert tokens[0] == n * (n - 1) // 2 + n
-    assert tokens[2] == "model-1000"  # the model with the most tokens
+    assert tokens[2] == f"model-{BATCH:04d}"  # the model with the most tokens
 
 
 @pytest.mark.parametrize("cost", ["inf", "1e400"])

@@ -1,0 +1,1 @@
+"""Charts drawn headless with matplotlib (Agg): plain data in, PNG bytes out. No Slack, no database."""

@@ -1,0 +1,181 @@
+"""The org roll-up: every team's week on one line for a leadership channel, and org totals. Pure functions.
+
+* a team at or above its own minimum respondents gets its own line (respondents, outcomes, hours saved,
+  tokens, $ per outcome, share of tokens without reported value);
+* teams below their minimum are folded together: the folded group is shown as one "other" line only if
+  it reaches the largest of the folded teams' minimums (people counted once); otherwise only the number
+  of such teams is given, and the org totals leave them out (so no subtraction reveals them);
+* teams that sent no prompts that week are counted, nothing more;
+* org totals are over the shown teams and a shown "other" line, each person once (a member of two
+  teams has one token total, and answered in both).
+Never an individual's tokens: team and org sums only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot import formatting as fmt
+from bot import vocabulary as v
+from bot.digest.figures import DigestFigures, MemberWeekData, compute_digest
+from bot.digest.sections import Section, activity_line, plural
+
+ORG_NAME = "Org"
+TEAM_NAME_CHARS = 80
+MAX_TEAM_LINES = 100  # more teams than this: the rest are counted (Slack's message limits)
+_ANSWER_RANK = {v.HELPED: 0, v.DIDNT_HELP: 1, v.SKIPPED: 2, v.PENDING: 3}
+PRIVACY_NOTE = (
+    "Team and org totals only: nobody is ranked or named by tokens; teams with fewer answers than their "
+    "minimum are folded into “other” or left out."
+)
+
+
+@dataclass(frozen=True)
+class TeamWeek:
+    """One team's week as plain data: its name, privacy threshold and members."""
+
+    name: str
+    min_respondents: int
+    members: tuple[MemberWeekData, ...]
+
+
+@dataclass(frozen=True)
+class OrgFigures:
+    week: str
+    teams: tuple[DigestFigures, ...] = ()  # shown teams, by name
+    other: DigestFigures | None = None  # the folded teams together, when they reach the threshold
+    folded: int = 0  # teams below their own minimum respondents
+    other_min_respondents: int = 0  # the folded group's threshold: the largest of their minimums
+    not_run: int = 0  # teams that sent no prompts this week
+    totals: DigestFigures | None = None  # shown teams + a shown "other", each person once
+    counted_teams: int = 0  # teams inside the totals
+
+
+def merge_people(members: Sequence[MemberWeekData]) -> list[MemberWeekData]:
+    """One member-week per person over several teams: moments together, the most substantive answer,
+    their tokens and provider activity once. Member-weeks without a ``person`` are kept as they are."""
+    by_person: dict[str, list[MemberWeekData]] = {}
+    anonymous = []
+    for member in members:
+        if member.person:
+            by_person.setdefault(member.person, []).append(member)
+        else:
+            anonymous.append(member)
+    merged = [
+        MemberWeekData(
+            answer=min((w.answer for w in weeks), key=_ANSWER_RANK.__getitem__),
+            prompted=any(w.prompted for w in weeks),
+            moments=tuple(m for w in weeks for m in w.moments),
+            tokens=max(w.tokens for w in weeks),
+            cost_usd=max(w.cost_usd for w in weeks),
+            activity=next((w.activity for w in weeks if w.activity is not None), None),
+            person=person,
+        )
+        for person, weeks in by_person.items()
+    ]
+    return merged + anonymous
+
+
+def compute_org(week: str, teams: Sequence[TeamWeek]) -> OrgFigures:
+    figures = [(t, compute_digest(t.name, week, t.members, t.min_respondents, share_free_text=False)) for t in teams]
+    ran = [(t, f) for t, f in figures if f.prompted or f.responded]
+    shown = sorted(((t, f) for t, f in ran if not f.suppressed), key=lambda tf: tf[0].name.lower())
+    folded = [t for t, f in ran if f.suppressed]
+    other = None
+    threshold = max((t.min_respondents for t in folded), default=0)
+    if folded:
+        group = merge_people([m for t in folded for m in t.members])
+        other = compute_digest(f"Other ({len(folded)} teams)", week, group, threshold, share_free_text=False)
+        other = None if other.suppressed else other
+    counted = [t for t, _ in shown] + (folded if other else [])
+    totals = None
+    if counted:
+        everyone = merge_people([m for t in counted for m in t.members])
+        totals = compute_digest(ORG_NAME, week, everyone, 0, share_free_text=False)
+    return OrgFigures(
+        week=week,
+        teams=tuple(f for _, f in shown),
+        other=other,
+        folded=len(folded),
+        other_min_respondents=threshold,
+        not_run=len(figures) - len(ran),
+        totals=totals,
+        counted_teams=len(counted),
+    )
+
+
+def _usage(f: DigestFigures) -> str:
+    if not f.tokens:
+        return "no token data"
+    parts = [f"{fmt.tokens(f.tokens)} tokens"]
+    if f.cost_per_outcome is not None:
+        parts.append(f"{fmt.dollars(f.cost_per_outcome)} per outcome")
+    if f.tokens_without_value_share is not None:
+        parts.append(f"{fmt.percent(f.tokens_without_value_share)} of tokens without reported value")
+    return ", ".join(parts)
+
+
+def _figures(f: DigestFigures) -> str:
+    return (
+        f"{plural(f.respondents, 'respondent')}, {plural(f.moments, 'outcome')}, "
+        f"{fmt.hours(f.hours_saved)} saved, {_usage(f)}."
+    )
+
+
+def team_line(f: DigestFigures, name: str) -> str:
+    return f"{name}: {_figures(f)}"
+
+
+def org_title(org: OrgFigures) -> str:
+    return f"AI retro across teams: {org.week}"
+
+
+def org_sections(
+    org: OrgFigures, escape: Callable[[str], str] = lambda s: s, max_lines: int | None = MAX_TEAM_LINES
+) -> list[Section]:
+    lines = [team_line(f, escape(fmt.clip(f.team, TEAM_NAME_CHARS))) for f in org.teams]
+    if max_lines is not None and len(lines) > max_lines:
+        lines = [*lines[:max_lines], f"…and {len(lines) - max_lines} more teams (`airetro digest --org` lists all)."]
+    if org.other is not None:
+        lines.append(team_line(org.other, f"Other ({org.folded} teams with too few answers on their own)"))
+    elif org.folded:
+        lines.append(
+            f"{plural(org.folded, 'team')} had too few answers to show, even together "
+            f"(fewer than {org.other_min_respondents} respondents), so {'it is' if org.folded == 1 else 'they are'}"
+            " left out."
+        )
+    if org.not_run:
+        lines.append(f"{plural(org.not_run, 'team')} sent no prompts this week.")
+    if not org.teams and org.other is None:
+        lines.insert(0, "No team had enough answers this week to show figures.")
+    sections = [Section("Teams", tuple(lines))]
+    if org.totals is not None:
+        sections.append(Section("Org totals", tuple(_total_lines(org))))
+    return sections
+
+
+def _total_lines(org: OrgFigures) -> list[str]:
+    t = org.totals
+    assert t is not None
+    lines = [team_line(t, plural(org.counted_teams, "team"))]
+    if t.median_hours is not None:
+        lines.append(f"Median time saved per respondent: {fmt.hours(t.median_hours)}.")
+    if t.hours_per_100_usd is not None:
+        lines.append(f"Time saved per $100 of tokens: {fmt.hours(round(t.hours_per_100_usd, 1))}.")
+    activity = activity_line(t.activity, t.moments)
+    if activity:
+        lines.append(activity)
+    if org.folded and org.other is None:
+        lines.append(f"Totals leave out the {plural(org.folded, 'team')} with too few answers.")
+    return lines
+
+
+def org_text(org: OrgFigures, escape: Callable[[str], str] = lambda s: s, max_lines: int | None = None) -> str:
+    """The roll-up as plain text (the terminal lists every team; Slack's fallback escapes and caps)."""
+    heading = org_title(org)
+    out = [heading, "=" * len(heading)]
+    for section in org_sections(org, escape, max_lines):
+        out += ["", section.title, *(f"  {line}" for line in section.lines)]
+    out += ["", PRIVACY_NOTE]
+    return "\n".join(out)

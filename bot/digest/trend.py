@@ -1,0 +1,171 @@
+"""Value against volume over the last weeks, and the plain-language callout. Pure functions.
+
+The rule (also in the README):
+
+* the window is the last ``TREND_WEEKS`` (8) ISO weeks, ending with this week;
+* a week *counts* when its figures are shown (at least the team's minimum respondents) and token
+  usage was imported for it; withheld weeks and weeks without token data contribute nothing;
+* this week is compared with the mean of the previous ``BASELINE_WEEKS`` (4) counting weeks in the
+  window; with fewer than ``MIN_BASELINE_WEEKS`` (3) of them there is no trend, and the digest says so;
+* change = this week ÷ that mean − 1, for tokens, reported outcomes (moments) and hours saved;
+* tokens *rise* at +25 % or more; a value figure is *flat* within ±10 %, *down* below −10 %, *up*
+  above +10 % (with a mean of 0: flat if this week is 0 too, else up);
+* the callout appears when tokens rise and neither outcomes nor hours saved are up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot import formatting as fmt
+from bot.digest.figures import DigestFigures
+
+TREND_WEEKS = 8
+BASELINE_WEEKS = 4
+MIN_BASELINE_WEEKS = 3
+TOKENS_RISE = 0.25
+VALUE_FLAT = 0.10
+
+OK, TOO_FEW_WEEKS, WITHHELD, NO_TOKENS = "ok", "too_few_weeks", "withheld", "no_tokens"
+NO_DATA = "–"
+
+
+@dataclass(frozen=True)
+class TrendWeek:
+    week: str
+    shown: bool  # False: withheld (too few respondents) or nobody prompted; its figures are all 0
+    outcomes: int
+    hours: float
+    tokens: int  # 0: no token usage imported
+
+    @property
+    def counts(self) -> bool:
+        return self.shown and self.tokens > 0
+
+
+@dataclass(frozen=True)
+class Change:
+    """This week's figure against the baseline mean."""
+
+    now: float
+    mean: float
+
+    @property
+    def ratio(self) -> float | None:
+        """now ÷ mean − 1 (rounded so +10 % is exactly 0.1); None when the mean is 0."""
+        return round(self.now / self.mean - 1, 9) if self.mean else None
+
+    @property
+    def direction(self) -> str:
+        if self.ratio is None:
+            return "up" if self.now else "flat"
+        if self.ratio > VALUE_FLAT:
+            return "up"
+        return "down" if self.ratio < -VALUE_FLAT else "flat"
+
+
+@dataclass(frozen=True)
+class Trend:
+    weeks: tuple[TrendWeek, ...]  # oldest first; the last is this week
+    status: str
+    baseline_weeks: int = 0  # how many earlier counting weeks the mean is over
+    tokens: Change | None = None
+    outcomes: Change | None = None
+    hours: Change | None = None
+
+    @property
+    def volume_rises(self) -> bool:
+        return self.tokens is not None and (self.tokens.ratio or 0.0) >= TOKENS_RISE
+
+    @property
+    def value_flat(self) -> bool:
+        return all(c is not None and c.direction != "up" for c in (self.outcomes, self.hours))
+
+    @property
+    def callout(self) -> bool:
+        """Volume rose and value did not."""
+        return self.status == OK and self.volume_rises and self.value_flat
+
+
+def trend_week(figures: DigestFigures) -> TrendWeek:
+    shown = not figures.suppressed
+    return TrendWeek(figures.week, shown, figures.moments, figures.hours_saved, figures.tokens if shown else 0)
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values)
+
+
+def compute_trend(weeks: Sequence[DigestFigures]) -> Trend:
+    """The trend of ``weeks`` (oldest first), comparing the last with the earlier counting weeks."""
+    points = tuple(trend_week(w) for w in weeks)
+    if not points:
+        return Trend(points, TOO_FEW_WEEKS)
+    this, earlier = points[-1], [p for p in points[:-1] if p.counts]
+    baseline = earlier[-BASELINE_WEEKS:]
+    if not this.shown:
+        return Trend(points, WITHHELD, len(baseline))
+    if not this.tokens:
+        return Trend(points, NO_TOKENS, len(baseline))
+    if len(baseline) < MIN_BASELINE_WEEKS:
+        return Trend(points, TOO_FEW_WEEKS, len(baseline))
+    return Trend(
+        points,
+        OK,
+        len(baseline),
+        tokens=Change(this.tokens, _mean([p.tokens for p in baseline])),
+        outcomes=Change(this.outcomes, _mean([p.outcomes for p in baseline])),
+        hours=Change(this.hours, _mean([p.hours for p in baseline])),
+    )
+
+
+def _percent(change: Change) -> str:
+    if change.ratio is None:
+        return "from none" if change.now else "none"
+    return f"{round(change.ratio * 100):+d}%"
+
+
+def _value(name: str, change: Change) -> str:
+    return f"{name} {change.direction} ({_percent(change)})"
+
+
+def comparison_line(trend: Trend, this: str = "this week") -> str:
+    """The one-line verdict: the callout, the plain comparison, or why there is none."""
+    if trend.status == WITHHELD:
+        return f"No trend: {this}'s figures are withheld (too few respondents)."
+    if trend.status == NO_TOKENS:
+        return f"No trend: no token usage imported for {this}."
+    if trend.status == TOO_FEW_WEEKS:
+        return (
+            f"Not enough weeks for a trend yet: {trend.baseline_weeks} earlier week(s) in the last "
+            f"{len(trend.weeks)} have figures and token data, {MIN_BASELINE_WEEKS} needed."
+        )
+    assert trend.tokens and trend.outcomes and trend.hours
+    average = f"vs {trend.baseline_weeks}-week average"
+    if trend.callout:
+        return (
+            f"Volume without value: tokens {_percent(trend.tokens)} {average}, "
+            f"{_value('reported outcomes', trend.outcomes)}, {_value('hours saved', trend.hours)}."
+        )
+    return (
+        f"{this[0].upper()}{this[1:]} {average}: tokens {_percent(trend.tokens)}, "
+        f"reported outcomes {_percent(trend.outcomes)}, hours saved {_percent(trend.hours)}."
+    )
+
+
+def series_lines(trend: Trend) -> list[str]:
+    """The weeks side by side, oldest first ("–": withheld, or no token data); nothing with under 2 weeks shown."""
+    if sum(p.shown for p in trend.weeks) < 2:
+        return []
+    span = f"{trend.weeks[0].week} to {trend.weeks[-1].week}"
+
+    def row(values: Sequence[str]) -> str:
+        return " · ".join(values)
+
+    return [
+        f"Week by week, {span} ({NO_DATA} = withheld or no data):",
+        "Reported outcomes: " + row([str(p.outcomes) if p.shown else NO_DATA for p in trend.weeks]),
+        "Hours saved: " + row([f"{p.hours:g}" if p.shown else NO_DATA for p in trend.weeks]),
+        "Tokens: " + row([fmt.tokens(p.tokens) if p.tokens else NO_DATA for p in trend.weeks]),
+    ]

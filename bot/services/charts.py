@@ -1,0 +1,106 @@
+"""The digest's chart for a team: its last weeks' figures gathered from storage, drawn, and uploaded into
+the digest's thread (files upload v2: ``files.getUploadURLExternal``, the bytes, ``files.completeUploadExternal``).
+
+A digest never depends on its chart: drawing it is tried before the digest is posted (so the digest can
+say when there is nothing to draw), uploading after; either failing is logged and the digest stands.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
+from sqlalchemy import Engine
+
+from bot.charts.weekly import weekly_chart
+from bot.services import digests  # a module import: digests imports this module too
+from storage.engine import session_scope
+from storage.models import Team
+
+log = logging.getLogger(__name__)
+CHART_WEEKS = 8
+NO_CHART = "No chart this week: no weeks with enough answers to draw yet."
+MESSAGE_BLOCKS = 50  # Slack's limit for one message
+CHART_COMMENT = (
+    f"Moments logged and hours saved (bars) against token volume (line), last {CHART_WEEKS} weeks. "
+    "Weeks below the privacy threshold are withheld, never drawn as zero."
+)
+
+
+@dataclass(frozen=True)
+class DigestChart:
+    png: bytes | None
+    drawable: bool  # False: no week has figures that may be shown (the digest says so instead of a chart)
+
+
+def team_chart(engine: Engine, team: Team, week: str) -> bytes | None:
+    """PNG of the team's ``CHART_WEEKS`` weeks ending with ``week``; ``None`` if no week may be shown."""
+    with session_scope(engine) as session:
+        weeks = digests.recent_figures(session, team, week, CHART_WEEKS)
+    return weekly_chart(team.name, weeks)
+
+
+def chart_filename(team: Team, week: str) -> str:
+    slug = "-".join("".join(c if c.isalnum() else " " for c in team.name.lower()).split()) or "team"
+    return f"airetro-{slug}-{week}.png"
+
+
+def chart_title(team: Team) -> str:
+    return f"{team.name}: value vs token volume, last {CHART_WEEKS} weeks"
+
+
+def upload_chart(client: WebClient, team: Team, week: str, channel: str, thread_ts: str, png: bytes) -> None:
+    client.files_upload_v2(
+        channel=channel,
+        thread_ts=thread_ts,
+        content=png,
+        filename=chart_filename(team, week),
+        title=chart_title(team),
+        initial_comment=CHART_COMMENT,
+    )
+    log.info("uploaded the digest chart for %s %s", team.name, week)
+
+
+def upload_digest_chart(engine: Engine, client: WebClient, team: Team, week: str, channel: str, thread_ts: str) -> bool:
+    """Draw the team-week's chart and upload it into the thread; False (nothing uploaded) when there is no chart.
+
+    Slack errors propagate: the caller decides what a failed chart means.
+    """
+    png = team_chart(engine, team, week)
+    if png is None:
+        return False
+    upload_chart(client, team, week, channel, thread_ts, png)
+    return True
+
+
+def prepare_digest_chart(engine: Engine, team: Team, week: str) -> DigestChart:
+    """The chart for a digest about to be posted; a drawing failure is logged and the digest goes without one."""
+    try:
+        png = team_chart(engine, team, week)
+    except Exception:
+        log.exception("could not draw the chart for %s %s; the digest goes without it", team.name, week)
+        return DigestChart(None, drawable=True)
+    return DigestChart(png, drawable=png is not None)
+
+
+def with_chart_note(blocks: list[Block], chart: DigestChart) -> list[Block]:
+    """The digest's blocks, ending with the no-chart sentence when there is nothing to draw."""
+    if chart.drawable or len(blocks) >= MESSAGE_BLOCKS:
+        return blocks
+    return [*blocks, ContextBlock(elements=[MarkdownTextObject(text=NO_CHART)])]
+
+
+def attach_digest_chart(
+    client: WebClient, team: Team, week: str, chart: DigestChart, channel: str, thread_ts: str
+) -> bool:
+    """Upload the prepared chart into the posted digest's thread; a failure is logged, never raised."""
+    if chart.png is None:
+        return False
+    try:
+        upload_chart(client, team, week, channel, thread_ts, chart.png)
+    except Exception:
+        log.exception("digest for %s %s posted, but its chart could not be uploaded", team.name, week)
+        return False
+    return True

@@ -1,0 +1,194 @@
+"""Who usage belongs to: by e-mail (Slack's users.lookupByEmail through the stand-in, once per distinct
+e-mail), by Slack ID, or by an explicit mapping (``airetro identities map KEY U…``), which also
+attributes the records already imported under the key; unmapping detaches them again."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from slack_sdk.errors import SlackApiError
+
+from bot.cli import main
+from bot.services.identities import map_key, unmap_key
+from bot.services.usage_import import import_rows, slack_email_lookup
+from bot.usage.rows import ActivityRow, UsageRow
+from storage.engine import make_engine
+from tests.conftest import SIGNING_SECRET, TOKEN
+from tests.usage.snapshots import query, snapshot, summaries
+
+MON = date(2026, 11, 16)  # 2026-W47
+ADA, GRACE, LINUS = "U0USER001", "U0USER002", "U0USER003"
+KEY = "apikey_01Rj2N8SVvo6BePZj99NhmiT"
+
+
+def _u(key: str, day: date = MON, tokens: int = 100, cost: float = 1.0, model: str = "m") -> UsageRow:
+    return UsageRow(key, day, model, "r", tokens, 0, cost_usd=cost, requests=1)
+
+
+def _owners(engine) -> list[tuple]:
+    return query(
+        engine,
+        "SELECT u.person_key, u.day, p.slack_user_id FROM usage_records u LEFT JOIN people p ON p.id = u.person_id "
+        "ORDER BY u.person_key, u.day",
+    )
+
+
+def test_emails_are_looked_up_in_slack_once_each(engine, app, slack):
+    rows = [_u("ada@example.com", MON + timedelta(days=d)) for d in range(3)]
+    rows += [_u("Grace@Example.com"), _u("grace@example.com", MON + timedelta(days=1))]
+    rows += [_u("nobody@example.com"), _u("nobody@example.com", MON + timedelta(days=1))]
+    report = import_rows(engine, "openai", rows, lookup_email=slack_email_lookup(app.client))
+    assert sorted(c.args["email"] for c in slack.calls("users.lookupByEmail")) == [
+        "ada@example.com",
+        "grace@example.com",
+        "nobody@example.com",
+    ]
+    assert (report.attributed, report.unattributed_keys) == (5, {"nobody@example.com": 2})
+    assert query(engine, "SELECT slack_user_id, email FROM people ORDER BY slack_user_id") == [
+        (ADA, "ada@example.com"),
+        (GRACE, "grace@example.com"),
+    ]
+    assert summaries(engine) == {(ADA, "2026-W47"): (300, 3.0, "m"), (GRACE, "2026-W47"): (200, 2.0, "m")}
+
+    # a later import: the e-mails now known are not asked again (a new lookup, as each import makes one)
+    import_rows(engine, "openai", [_u("ada@example.com", MON + timedelta(days=4))],
+                lookup_email=slack_email_lookup(app.client))  # fmt: skip
+    assert len(slack.calls("users.lookupByEmail")) == 3
+
+
+def test_slack_ids_are_people_and_need_no_lookup(engine, app, slack):
+    report = import_rows(engine, "litellm", [_u(LINUS)], lookup_email=slack_email_lookup(app.client))
+    assert report.attributed == 1 and slack.calls("users.lookupByEmail") == []
+    assert _owners(engine) == [(LINUS, "2026-11-16", LINUS)]
+
+
+def test_a_slack_error_other_than_not_found_stops_the_import(engine, app, slack):
+    slack.fail("users.lookupByEmail", "missing_scope")
+    before = snapshot(engine)
+    with pytest.raises(SlackApiError):
+        import_rows(engine, "x", [_u(ADA), _u("ada@example.com")], lookup_email=slack_email_lookup(app.client))
+    assert snapshot(engine) == before
+
+
+def test_an_explicit_mapping_attributes_future_imports(engine):
+    map_key(engine, KEY, GRACE)
+    report = import_rows(engine, "anthropic", [_u(KEY), _u(KEY, MON + timedelta(days=7))])
+    assert (report.attributed, report.unattributed_keys) == (2, {})
+    assert _owners(engine) == [(KEY, "2026-11-16", GRACE), (KEY, "2026-11-23", GRACE)]
+    assert summaries(engine) == {(GRACE, "2026-W47"): (100, 1.0, "m"), (GRACE, "2026-W48"): (100, 1.0, "m")}
+
+
+def test_mapping_later_attributes_the_rows_already_imported_and_unmapping_detaches_them(engine):
+    activity = ActivityRow(KEY, MON, "data[0]", sessions=2, commits=1)
+    first = import_rows(engine, "claude_code", [_u(KEY), _u(KEY, MON + timedelta(days=1)), activity])
+    assert first.unattributed_keys == {KEY: 3} and summaries(engine) == {}
+
+    done = map_key(engine, KEY, ADA)
+    assert (done.usage_records, done.activity_records, done.summaries, done.previous) == (2, 1, 1, None)
+    assert summaries(engine) == {(ADA, "2026-W47"): (200, 2.0, "m")}
+    assert query(engine, "SELECT p.slack_user_id FROM activity_records a JOIN people p ON p.id = a.person_id") == [
+        (ADA,)
+    ]
+
+    moved = map_key(engine, KEY, GRACE)  # a mistake corrected: ada's week loses it, grace's gains it
+    assert moved.previous == ADA
+    assert summaries(engine) == {(GRACE, "2026-W47"): (200, 2.0, "m")}
+
+    undone = unmap_key(engine, KEY)
+    assert (undone.previous, undone.slack_user_id, undone.usage_records) == (GRACE, None, 2)
+    assert summaries(engine) == {}
+    assert query(engine, "SELECT count(*) FROM usage_records WHERE person_id IS NULL") == [(2,)]
+    assert query(engine, "SELECT count(*) FROM activity_records WHERE person_id IS NULL") == [(1,)]
+
+
+def test_unmapping_an_email_gives_its_rows_back_to_the_person_it_names(engine):
+    import_rows(engine, "x", [_u(ADA)])  # ada is known
+    import_rows(engine, "x", [_u("ada.personal@example.org", MON + timedelta(days=1))])
+    map_key(engine, "Ada.Personal@Example.org", ADA)  # her private address, mapped by hand
+    assert _owners(engine)[0] == (ADA, "2026-11-16", ADA)
+    assert _owners(engine)[1] == ("ada.personal@example.org", "2026-11-17", ADA)
+    unmap_key(engine, "ada.personal@example.org")
+    assert _owners(engine)[1] == ("ada.personal@example.org", "2026-11-17", None)  # no person has that e-mail
+
+
+@pytest.mark.parametrize(
+    ("key", "user", "problem"),
+    [
+        (KEY, "ada", "'ada' is not a Slack user ID"),
+        (KEY, "u0user001", "'u0user001' is not a Slack user ID"),
+        ("  ", ADA, "the key is empty"),
+        (GRACE, ADA, "is a Slack user ID: its usage is already that person's"),
+    ],
+)
+def test_a_mapping_that_makes_no_sense_is_refused(engine, key, user, problem):
+    before = snapshot(engine)
+    with pytest.raises(ValueError, match=problem):
+        map_key(engine, key, user)
+    assert snapshot(engine) == before
+
+
+# The command line ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path, slack):
+    for name in ("SLACK_APP_TOKEN", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("SLACK_API_URL", slack.url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    engine = make_engine(f"sqlite:///{tmp_path}/cli.db")
+    yield engine
+    engine.dispose()
+
+
+def test_identities_on_the_command_line(cli_env, capsys, tmp_path):
+    assert main(["identities", "list"]) == 0
+    assert (
+        capsys.readouterr().out
+        == "No keys are mapped (map one with `airetro identities map KEY U…`).\nNo unattributed usage.\n"
+    )
+    import_rows(cli_env, "anthropic", [_u(KEY), _u(KEY, MON + timedelta(days=1)), _u("wrkspc_01", MON)])
+
+    assert main(["identities", "list"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "No keys are mapped (map one with `airetro identities map KEY U…`).",
+        "Unattributed keys (their records are kept, attributed to nobody):",
+        f"  {KEY}: 2 records",
+        "  wrkspc_01: 1 record",
+    ]
+
+    assert main(["identities", "map", KEY, ADA]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"Mapped {KEY} to {ADA}.",
+        f"2 usage records and 0 activity records already imported under {KEY} now count as theirs (1 weekly "
+        f"token summary refreshed); future imports attribute {KEY} to them too.",
+    ]
+    assert summaries(cli_env) == {(ADA, "2026-W47"): (200, 2.0, "m")}
+
+    assert main(["identities", "list"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Mapped keys:",
+        f"  {KEY} → {ADA} (2 usage records and 0 activity records)",
+        "Unattributed keys (their records are kept, attributed to nobody):",
+        "  wrkspc_01: 1 record",
+    ]
+
+    assert main(["identities", "map", KEY, GRACE]) == 0
+    assert f"Mapped {KEY} to {GRACE} (it was mapped to {ADA})." in capsys.readouterr().out
+
+    assert main(["identities", "unmap", KEY]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"Unmapped {KEY} (it was mapped to {GRACE}).",
+        "Its 2 usage records and 0 activity records are unattributed again (1 weekly token summary refreshed).",
+    ]
+    assert summaries(cli_env) == {}
+
+
+def test_identities_errors_are_one_line(cli_env, capsys):
+    assert main(["identities", "map", KEY, "ada"]) == 1
+    assert capsys.readouterr().err == "airetro: 'ada' is not a Slack user ID (like U0123ABCD)\n"
+    assert main(["identities", "unmap", KEY]) == 1
+    assert capsys.readouterr().err == f"airetro: '{KEY}' is not mapped (see `airetro identities list`)\n"
