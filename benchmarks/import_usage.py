@@ -5,11 +5,14 @@
 Writes a file of N rows (streamed to disk) in a temp dir, imports it into a fresh SQLite database and
 prints rows/s and peak memory: the Python heap's peak (tracemalloc, in a second import into another
 fresh database, as tracing slows Python down) and the process's peak resident size (ru_maxrss, of the
-untraced import). It does the same for ``--small`` rows first, each size in a process of its own, so
+untraced imports). It does the same for ``--small`` rows first, each size in a process of its own, so
 the two peaks can be compared: bounded memory means they are about the same although the row counts
-differ tenfold. ``csv`` is the plain CSV (one row per person, day and model; a tenth of the keys are
-e-mails resolved through a stand-in lookup); ``litellm`` is a ``/spend/logs`` JSON list, one spend log
-per request, added up to person × day × model by the import. Not a test: nothing passes or fails.
+differ tenfold. Each file is also imported a second time into the same database and timed (a
+re-import: every row replaced, nothing changed).
+
+``csv`` is the plain CSV (one row per person, day and model; a tenth of the keys are e-mails resolved
+through a stand-in lookup); ``litellm`` is a ``/spend/logs`` JSON list, one spend log per request,
+added up to person × day × model by the import. Not a test: nothing passes or fails.
 """
 
 from __future__ import annotations
@@ -99,26 +102,31 @@ def _lookup(email: str) -> str | None:
     return _slack_id(int(email[4:8])) if email.startswith("user") else None
 
 
-def _import(db: Path, fmt: str, path: Path) -> ImportReport:
+def _import(db: Path, fmt: str, path: Path, times: int = 1) -> tuple[ImportReport, list[float]]:
+    """Import ``path`` ``times`` times into ``db``; the report and each import's seconds."""
     engine = make_engine(f"sqlite:///{db}")
     migrate(engine)
+    seconds = []
     try:
-        return import_files(engine, fmt, [str(path)], lookup_email=_lookup)
+        for _ in range(times):
+            t0 = time.perf_counter()
+            report = import_files(engine, fmt, [str(path)], lookup_email=_lookup)
+            seconds.append(time.perf_counter() - t0)
+        return report, seconds
     finally:
         engine.dispose()
 
 
 def measure(fmt: str, rows: int) -> dict:
-    """Generate, import untraced (rate, ru_maxrss), import again traced into a fresh database (heap peak)."""
+    """Generate; import untraced, then again into the same database (nothing changes: every row replaced)
+    for the rates and ru_maxrss; import traced into a fresh database for the heap peak."""
     with tempfile.TemporaryDirectory(prefix="airetro-bench-") as tmp:
         path = Path(tmp) / ("usage.csv" if fmt == "csv" else "spend_logs.json")
         t0 = time.perf_counter()
         (write_csv if fmt == "csv" else write_litellm)(path, rows)
         generated = time.perf_counter() - t0
         baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        t0 = time.perf_counter()
-        report = _import(Path(tmp) / "a.db", fmt, path)
-        elapsed = time.perf_counter() - t0
+        report, (elapsed, again) = _import(Path(tmp) / "a.db", fmt, path, times=2)
         maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         tracemalloc.start()
         _import(Path(tmp) / "b.db", fmt, path)
@@ -131,6 +139,7 @@ def measure(fmt: str, rows: int) -> dict:
             "generate_s": generated,
             "import_s": elapsed,
             "rows_per_s": report.rows / elapsed,
+            "reimport_s": again,
             "records": report.usage_records,
             "person_weeks": report.person_weeks,
             "unattributed_keys": len(report.unattributed_keys),
@@ -150,7 +159,8 @@ def _child(fmt: str, rows: int) -> dict:
 def _line(m: dict) -> str:
     return (
         f"{m['format']:>7} {m['rows']:>10,} rows ({m['file_mib']:,.0f} MiB file) → {m['records']:>9,} records: "
-        f"{m['import_s']:6.1f} s = {m['rows_per_s']:>8,.0f} rows/s; peak Python heap (tracemalloc) "
+        f"{m['import_s']:6.1f} s = {m['rows_per_s']:>8,.0f} rows/s (re-import {m['reimport_s']:.1f} s); "
+        f"peak Python heap (tracemalloc) "
         f"{m['tracemalloc_peak_mib']:5.1f} MiB; peak RSS (ru_maxrss) {m['maxrss_mib']:6.1f} MiB "
         f"(of which {m['maxrss_before_import_mib']:.1f} MiB before the import)"
     )

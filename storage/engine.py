@@ -12,7 +12,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 15000  # a 1,000,000-row usage import holds the write lock for about 6 s
 
 
 def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects

@@ -27,4 +27,4 @@ def test_sqlite_pragmas(engine):
     with engine.connect() as connection:
         assert connection.execute(text("pragma journal_mode")).scalar() == "wal"
         assert connection.execute(text("pragma foreign_keys")).scalar() == 1
-        assert connection.execute(text("pragma busy_timeout")).scalar() == 5000
+        assert connection.execute(text("pragma busy_timeout")).scalar() == 15000

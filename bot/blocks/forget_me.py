@@ -40,6 +40,8 @@ def holding_lines(h: Holdings) -> list[str]:
         f"{h.answers} weekly prompt(s) to you and your answers to them",
         f"{h.token_summaries} weekly token summary(ies)",
         f"{h.usage_records} usage record(s)",
+        f"{h.activity_records} provider activity record(s)",
+        f"{h.identities} usage key mapping(s) to you",
         f"{h.memberships} team membership(s)",
         f"{h.manager_roles} manager role(s)",
     ]

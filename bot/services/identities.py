@@ -28,27 +28,43 @@ from storage.queries import usage as uq
 EmailLookup = Callable[[str], str | None]  # e-mail → Slack user ID, or None if Slack knows no such user
 
 
-class KeyResolver:
-    """Resolves keys within one session; ``lookup_email`` is asked at most once per key."""
+@dataclass(frozen=True)
+class Resolution:
+    """Who a key is: a known person, or a Slack user still to be stored (with the e-mail that named them),
+    or nobody (both None: unattributed)."""
 
-    def __init__(self, session: Session, lookup_email: EmailLookup | None = None) -> None:
-        self.session = session
+    person_id: int | None = None
+    slack_user_id: str | None = None
+    email: str | None = None
+
+
+class KeyResolver:
+    """Resolves keys by reading only (and asking Slack), so an import can resolve every key before it
+    writes anything: no write lock is held while Slack answers. ``lookup_email`` is asked at most once
+    per key; ``store`` then writes the people a resolution names."""
+
+    def __init__(self, lookup_email: EmailLookup | None = None) -> None:
         self.lookup_email = lookup_email
 
-    def resolve(self, key: str) -> int | None:
-        """The person id ``key`` names, or None (unattributed)."""
-        mapped = iq.mapped_person_id(self.session, key)
+    def resolve(self, session: Session, key: str) -> Resolution:
+        mapped = iq.mapped_person_id(session, key)
         if mapped is not None:
-            return mapped
+            return Resolution(person_id=mapped)
         if keys.is_slack_id(key):
-            return tq.upsert_person(self.session, key).id
+            known = iq.person_id_by_slack_id(session, key)
+            return Resolution(person_id=known) if known is not None else Resolution(slack_user_id=key)
         if keys.is_email(key):
-            known = iq.person_id_by_email(self.session, key)
+            known = iq.person_id_by_email(session, key)
             if known is not None:
-                return known
+                return Resolution(person_id=known)
             user_id = self.lookup_email(key) if self.lookup_email else None
-            return tq.upsert_person(self.session, user_id, email=key).id if user_id else None
-        return None
+            return Resolution(slack_user_id=user_id, email=key) if user_id else Resolution()
+        return Resolution()
+
+
+def store(session: Session, slack_user_id: str, email: str | None) -> int:
+    """The person a resolution names, created (or given the e-mail) now; their id."""
+    return tq.upsert_person(session, slack_user_id, email=email).id
 
 
 def _known_person(session: Session, key: str) -> int | None:

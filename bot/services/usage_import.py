@@ -1,15 +1,16 @@
 """Importing token usage and provider activity: the pipeline every format goes through.
 
 A parser (``bot/usage/formats``) yields rows one at a time; they are staged in batches in SQLite TEMP
-tables inside the import's one transaction (keys normalised: e-mails lower-cased; same key, day and
-model added together, or for a strict
-format a repeat is an error naming both records), every distinct key is resolved to a person once
-(``bot/services/identities.py``), and the staged rows replace the stored rows with the same (source,
-key, day[, model]) in one statement per table — so re-importing a file, or a period overlapping an
-earlier import, changes nothing that was not changed in the source. The touched person-weeks' token
-summaries are recomputed last. A bad record anywhere, in any of the files, raises UsageFileError
-naming the file and the record, and nothing of any file is kept. Memory stays one batch's, whatever
-the number of rows.
+tables inside the import's one transaction (keys normalised: e-mails lower-cased; the same key, day
+and model added together, or for a strict format a repeat is an error naming both records). Every
+distinct key is then resolved to a person once (``bot/services/identities.py``), reading on short
+sessions of its own and asking Slack for unknown e-mails before the import writes anything, so no
+write lock is held while Slack answers. Then the database is locked for writing, the people found are
+stored, and the staged rows replace the stored rows with the same (source, key, day[, model]) in one
+statement per table — so re-importing a file, or a period overlapping an earlier import, changes
+nothing that did not change in the source. The touched person-weeks' token summaries are recomputed
+last. A bad record anywhere, in any of the files, raises UsageFileError naming the file and the
+record, and nothing of any file is kept. Memory stays one batch's, whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.services.identities import EmailLookup, KeyResolver
+from bot.services.identities import EmailLookup, KeyResolver, store
 from bot.usage.formats import load
 from bot.usage.keys import normalise
 from bot.usage.rows import ActivityRow, RecordError, Row, UsageRow
@@ -139,15 +140,26 @@ class _Import:
         what = "same person, date and model" if dup.usage else "same person and date"
         return UsageFileError(files[dup.file], dup.ref, f"{what} as {first}")
 
+    def _resolve(self, resolver: KeyResolver) -> None:
+        """Who every staged key is, read on short sessions of their own (Slack asked for unknown e-mails):
+        this transaction writes nothing of the main database, nor reads it, until every key is resolved."""
+        after: str | None = None
+        while keys := self.staging.keys_after(after, KEYS_PER_PASS):
+            with Session(self.session.get_bind()) as reader:
+                found = [(resolver.resolve(reader, key), key) for key in keys]
+            self.staging.set_people([(r.person_id, r.slack_user_id, r.email, key) for r, key in found])
+            after = keys[-1]
+
     def finish(self, lookup_email: EmailLookup | None) -> ImportReport:
         self.check_duplicates()
         staging, report = self.staging, self.report
         staging.count_keys()
-        resolver = KeyResolver(self.session, lookup_email)
+        self._resolve(KeyResolver(lookup_email))
+        staging.lock_main()
         after: str | None = None
-        while keys := staging.keys_after(after, KEYS_PER_PASS):
-            staging.set_people([(resolver.resolve(key), key) for key in keys])
-            after = keys[-1]
+        while pending := staging.to_store(after, KEYS_PER_PASS):
+            staging.set_people([(store(self.session, user, email), user, email, key) for key, user, email in pending])
+            after = pending[-1][0]
         report.rows = report.usage_rows + report.activity_rows
         report.attributed, report.unattributed_keys = staging.attribution()
         report.usage_records, report.activity_records = staging.staged_counts()

@@ -2,10 +2,12 @@
 
 Rows go in by batches (executemany); rows with the same key, day and model (usage) or key and day
 (activity) are added together on the way in, or, for a strict format, the first repeat is noted with
-both records' names. Every distinct key then gets its person (``stage_keys``), and one
+both records' names. Every distinct key then gets its person (``stage_keys``; resolved before this
+transaction touches the main database, which it then locks for writing at once), and one
 ``INSERT … SELECT … ON CONFLICT DO UPDATE`` per table moves the staged rows into ``usage_records`` /
-``activity_records``, replacing rows with the same (source, key, day[, model]). Nothing here holds
-rows in Python: memory stays the batch's, whatever the file's size.
+``activity_records``, replacing rows with the same (source, key, day[, model]); the person-weeks whose
+token summaries change are noted in ``stage_weeks``. Nothing here holds rows in Python: memory stays
+a batch's, whatever the file's size.
 """
 
 from __future__ import annotations
@@ -82,7 +84,10 @@ class Staging:
         self._run(_table_sql("stage_activity", ACTIVITY_GRAIN, ACTIVITY_SUMS))
         for name in ("stage_usage", "stage_activity"):
             self._run(f"CREATE INDEX temp.{name}_dup ON {name} (dup_seq) WHERE dup_seq IS NOT NULL")
-        self._run("CREATE TEMP TABLE stage_keys (person_key TEXT PRIMARY KEY, person_id INTEGER, n INTEGER NOT NULL)")
+        self._run(
+            "CREATE TEMP TABLE stage_keys (person_key TEXT PRIMARY KEY, n INTEGER NOT NULL, person_id INTEGER, "
+            "slack_user_id TEXT, email TEXT)"
+        )
         self._run(
             "CREATE TEMP TABLE stage_weeks (person_id INTEGER NOT NULL, thursday TEXT NOT NULL, "
             "PRIMARY KEY (person_id, thursday)) WITHOUT ROWID"
@@ -131,10 +136,29 @@ class Staging:
             )
         return [row[0] for row in rows]
 
-    def set_people(self, people: list[tuple[int | None, str]]) -> None:
-        """(person_id, key) pairs: who each key is."""
+    def set_people(self, people: list[tuple[int | None, str | None, str | None, str]]) -> None:
+        """(person_id, slack_user_id, email, key): who each key is; a Slack user ID without a person id is
+        a person still to be stored (see ``to_store``)."""
         if people:
-            self._run("UPDATE temp.stage_keys SET person_id = ? WHERE person_key = ?", people)
+            self._run(
+                "UPDATE temp.stage_keys SET person_id = ?, slack_user_id = ?, email = ? WHERE person_key = ?", people
+            )
+
+    def to_store(self, after: str | None, limit: int) -> list[tuple[str, str, str | None]]:
+        """Up to ``limit`` (key, Slack user ID, e-mail) whose person is still to be stored, after ``after``."""
+        where = "person_id IS NULL AND slack_user_id IS NOT NULL"
+        if after is None:
+            sql, params = f"SELECT person_key, slack_user_id, email FROM temp.stage_keys WHERE {where} ", (limit,)
+        else:
+            sql = f"SELECT person_key, slack_user_id, email FROM temp.stage_keys WHERE {where} AND person_key > ? "
+            params = (after, limit)
+        return [tuple(row) for row in self._run(sql + "ORDER BY person_key LIMIT ?", params)]
+
+    def lock_main(self) -> None:
+        """Take the database's write lock now (waiting for it as SQLite's busy timeout allows), before this
+        transaction reads anything of the main database: a read first would pin a snapshot, and writing
+        after someone else's commit would then fail outright (SQLITE_BUSY_SNAPSHOT under WAL)."""
+        self._run("UPDATE people SET id = id WHERE 0")
 
     def attribution(self) -> tuple[int, dict[str, int]]:
         """Records staged under keys with a person, and the unattributed keys with their record counts."""
@@ -155,7 +179,8 @@ class Staging:
         ``stage_weeks`` the person-weeks whose token summaries change: the replaced rows' and the new rows'."""
         self._run(
             f"INSERT OR IGNORE INTO temp.stage_weeks SELECT DISTINCT u.person_id, {THURSDAY_SQL.format('u.day')} "
-            "FROM temp.stage_usage AS s JOIN usage_records AS u ON u.source = ? AND u.person_key = s.person_key "
+            # CROSS JOIN: SQLite's way to keep the staged rows the outer loop, each found by the unique index
+            "FROM temp.stage_usage AS s CROSS JOIN usage_records AS u ON u.source = ? AND u.person_key = s.person_key "
             "AND u.day = s.day AND u.model = s.model WHERE u.person_id IS NOT NULL",
             (source,),
         )

@@ -155,6 +155,8 @@ def test_forget_me_deletes_every_row_about_the_person_and_nothing_else(engine, s
         "1 weekly token summary(ies)",
         # 3 imported by e-mail and mapped to her, 1 unattributed under her e-mail, 1 under a key mapped to her
         "5 usage record(s)",
+        "1 provider activity record(s)",
+        "1 usage key mapping(s) to you",
         "1 team membership(s)",
         "1 manager role(s)",
         "last manager of *Payments*",

@@ -4,6 +4,8 @@ attributes the records already imported under the key; unmapping detaches them a
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -69,6 +71,32 @@ def test_a_slack_error_other_than_not_found_stops_the_import(engine, app, slack)
     with pytest.raises(SlackApiError):
         import_rows(engine, "x", [_u(ADA), _u("ada@example.com")], lookup_email=slack_email_lookup(app.client))
     assert snapshot(engine) == before
+
+
+def test_no_write_lock_is_held_while_slack_answers(engine, app, slack):
+    """The bot keeps writing while an import waits for users.lookupByEmail, and the import still commits."""
+    held = slack.hold("users.lookupByEmail")
+    rows = [_u(ADA), _u("grace@example.com"), _u("svc")]
+    reports = []
+    worker = threading.Thread(
+        target=lambda: reports.append(import_rows(engine, "x", rows, lookup_email=slack_email_lookup(app.client)))
+    )
+    worker.start()
+    try:
+        slack.wait_for("users.lookupByEmail", 1)  # the import is waiting for Slack's answer now
+        bot = sqlite3.connect(engine.url.database, timeout=0)  # would fail at once on a held lock
+        with bot:
+            bot.execute("INSERT INTO people (slack_user_id, prompts_paused) VALUES ('U0USER005', 0)")
+        bot.close()
+    finally:
+        held.set()
+        worker.join(timeout=10)
+    assert reports and reports[0].attributed == 2 and reports[0].unattributed_keys == {"svc": 1}
+    assert query(engine, "SELECT slack_user_id, email FROM people ORDER BY slack_user_id") == [
+        (ADA, None),
+        (GRACE, "grace@example.com"),
+        ("U0USER005", None),
+    ]
 
 
 def test_an_explicit_mapping_attributes_future_imports(engine):

@@ -147,7 +147,22 @@ def test_a_bad_record_after_full_batches_names_it_and_keeps_nothing(engine):
         f"spend.json, [{2 * BATCH + 10}]: prompt_tokens 'x' is not a whole number. Nothing was imported."
     )
     assert snapshot(engine) == before
-    assert query(engine, "SELECT name FROM sqlite_temp_master") == []  # the staging tables went with it
+    assert _temp_tables(engine) == []  # the staging tables went with it
+
+
+def _temp_tables(engine) -> list[str]:
+    """The TEMP tables on every pooled connection (staging tables live on the import's connection)."""
+    connections = [engine.connect() for _ in range(max(1, engine.pool.checkedin()))]
+    try:
+        return [row[0] for c in connections for row in c.exec_driver_sql("SELECT name FROM sqlite_temp_master")]
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_the_staging_tables_are_dropped_after_an_import(engine):
+    import_rows(engine, "litellm", [_u(ADA, MON, "m", 1, 1, 0.1), _u("k", MON, "m", 1, 1, 0.1)])
+    assert engine.pool.checkedin() >= 1 and _temp_tables(engine) == []
 
 
 def test_strict_rows_name_both_records(engine):
