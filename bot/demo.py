@@ -34,6 +34,8 @@ CHANNEL = "C0DEMO001"
 TZ = "Europe/Berlin"
 NAMES = ["ada", "grace", "linus", "margaret", "ken"]
 CHART_FILE = "airetro-demo-chart.png"
+HISTORY_WEEKS = 7  # earlier weeks of answers and usage, so the trend and the chart have something to show
+HISTORY_SCALE = 0.6  # their token use relative to this week's: volume rises, reported value does not
 # Daily usage per person for the demo week: (model, input tokens, output tokens, dollars).
 USAGE = {
     "ada": ("claude-sonnet-4-5", 180_000, 22_000, 1.95),
@@ -44,15 +46,31 @@ USAGE = {
 }
 
 
-def write_usage_csv(path: Path, week: str, emails: dict[str, str]) -> None:
-    monday, _ = week_days(week)
+def write_usage_csv(path: Path, week: str, emails: dict[str, str], history: int = 0) -> None:
+    """Five weekdays of ``USAGE`` in ``week``; the ``history`` weeks before it at ``HISTORY_SCALE``."""
+    this_monday, _ = week_days(week)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["email_or_slack_id", "date", "model", "input_tokens", "output_tokens", "cost_usd"])
-        for name, (model, tokens_in, tokens_out, cost) in USAGE.items():
-            for offset in range(5):
-                day = monday + timedelta(days=offset)
-                writer.writerow([emails[name], day.isoformat(), model, tokens_in, tokens_out, f"{cost:.2f}"])
+        for back in range(history, -1, -1):
+            scale = HISTORY_SCALE if back else 1.0
+            monday = this_monday - timedelta(weeks=back)
+            for name, (model, tokens_in, tokens_out, cost) in USAGE.items():
+                for offset in range(5):
+                    day = (monday + timedelta(days=offset)).isoformat()
+                    row = [emails[name], day, model, round(tokens_in * scale), round(tokens_out * scale)]
+                    writer.writerow([*row, f"{cost * scale:.2f}"])
+
+
+def answer_like_every_week(member: dict[str, SimulatedMember]) -> None:
+    """An earlier week: the same three outcomes (4.5 h), kept private; linus: didn't help; margaret skips."""
+    for name, outcome, time_saved in (("ada", "tests", "2h_4h"), ("ada", "other", "cost"), ("grace", "bug", "1h_2h")):
+        member[name].log_moment(
+            what=f"{outcome} with AI", outcome=outcome, time_saved=time_saved, quality="same",
+            counterfactual="later", tool="claude_code", sharing="private",
+        )  # fmt: skip
+    member["linus"].didnt_help()
+    member["margaret"].skip()
 
 
 def _ask(slack: SlackWebApi, member: SimulatedMember, text: str) -> str:
@@ -105,18 +123,25 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
             say(f"Team {team.name}: {len(ids)} members, prompts mon 10:00, digest fri 16:00 ({TZ}), week {week}")
 
             usage_file = Path(tmp) / "usage.csv"
-            write_usage_csv(usage_file, week, {u.name: u.email for u in users})
+            write_usage_csv(usage_file, week, {u.name: u.email for u in users}, HISTORY_WEEKS)
             report = import_usage_csv(engine, usage_file, slack_email_lookup(app.client))
-            say(f"Imported {report.rows} usage rows ({report.attributed} matched to members by e-mail)")
+            say(f"Imported {report.rows} usage rows over {HISTORY_WEEKS + 1} weeks "
+                f"({report.attributed} matched to members by e-mail)")  # fmt: skip
 
             tz = parse_tz(TZ)
             monday = week_days(week)[0]
+            sender = SlackSender(http.url, secret, response_base=slack.response_url(""))
+            member = {name: SimulatedMember(slack, sender, uid) for name, uid in ids.items()}
+            for back in range(HISTORY_WEEKS, 0, -1):
+                earlier = occurrence(teams.prompt_slot(team), monday - timedelta(weeks=back), tz)
+                schedule.send_due_prompts(engine, app.client, team.id, earlier)
+                answer_like_every_week(member)
+            say(f"History: {HISTORY_WEEKS} earlier weeks, each prompted and answered the same way (3 moments, "
+                f"4.5 h) on {HISTORY_SCALE:.0%} of this week's tokens")  # fmt: skip
+
             prompt_at = occurrence(teams.prompt_slot(team), monday, tz)
             (sent,) = schedule.send_due_prompts(engine, app.client, team.id, prompt_at)
             say(f"{_local(prompt_at)}: the schedule sent {len(sent.sent)} prompt DMs")
-
-            sender = SlackSender(http.url, secret, response_base=slack.response_url(""))
-            member = {name: SimulatedMember(slack, sender, uid) for name, uid in ids.items()}
             member["ada"].log_moment(
                 what="Claude Code wrote the migration tests for the billing export",
                 outcome="tests",
@@ -163,7 +188,7 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
             say(digest_text(figures, Style(mention=lambda uid: "@" + names.get(uid, uid), escape=lambda s: s)))
             say(_chart_line(slack, chart_dir))
 
-            for name, text in (("ada", "me 1"), ("grace", "summary 1")):
+            for name, text in (("ada", "me 2"), ("grace", "summary 4")):
                 reply = _ask(slack, member[name], text)
                 say(f"\n{name} types /airetro {text} (only {name} sees the reply):\n{_indent(reply)}")
         finally:

@@ -124,12 +124,15 @@ def test_demo_runs_a_whole_week_and_prints_the_digest(tmp_path):
     assert "one reminder each to 1 member(s) who had not answered" in text  # ken; margaret skipped
     assert "4 of 5 answered (80%)" in text
     assert "3 moments logged" in text
-    assert "Tokens used in member-weeks with no reported outcome" in text
+    assert "Tokens used in member-weeks with no reported outcome (volume without value): 54%." in text
     assert "(@ada)" in text and "(anonymous)" in text
+    # 7 earlier weeks with the same 3 outcomes on 60% of the tokens: volume rose, value did not
+    assert "Volume without value: tokens +67% vs 4-week average, reported outcomes flat (+0%)" in text
+    assert "Tokens: 2.0M · 2.0M · 2.0M · 2.0M · 2.0M · 2.0M · 2.0M · 3.3M" in text
     # then a member and a manager use /airetro: ada sees her own tokens, the team summary shows none of hers
-    mine, summary = text.split("ada types /airetro me 1")[1].split("grace types /airetro summary 1")
+    mine, summary = text.split("ada types /airetro me 2")[1].split("grace types /airetro summary 4")
     assert "2 moment(s), 3 h saved · 1.0M tokens, ~$9.75, mostly claude-sonnet-4-5" in mine
-    assert "AI retro summary: Payments" in summary and "Moments logged: 3" in summary
+    assert "AI retro summary: Payments" in summary and "Moments logged: 12" in summary
     assert "$9.75" not in summary and "claude-sonnet" not in summary
 
 
