@@ -23,6 +23,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views_publish": (),
     "users_lookupByEmail": ("users:read.email",),
     "users_info": ("users:read",),
+    "users_list": ("users:read",),
     "conversations_open": ("im:write",),
     "conversations_history": ("im:history",),
     "conversations_members": ("channels:read", "groups:read"),

@@ -2,6 +2,8 @@
 the members of a user group (``usergroups.users.list``). Read when the team is saved and again once a
 week, at the first prompt run after the team's prompt time (in the team's zone); when Slack cannot be
 reached the last known members stay, and the next run within the prompt's grace window tries again.
+Bots (other apps in the channel, Slackbot, this app's own bot user) and deactivated people are never
+members: one paginated ``users.list`` per reading says who they are.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 SYNCED = ("channel", "usergroup")
 PAGE_SIZE = 200  # Slack recommends no more than 200 results a page
 MAX_PAGES = 100
+SLACKBOT = "USLACKBOT"  # listed with ``is_bot: false``, yet nobody to prompt
 
 _REASONS = {
     "channel_not_found": "AI Retro can't see that channel: invite it there (`/invite @AI Retro`)",
@@ -50,6 +53,31 @@ def bot_user_id(client: WebClient) -> str | None:
         return None
 
 
+def not_people(client: WebClient) -> set[str]:
+    """Bots, Slackbot and deactivated users of the workspace, from every page of ``users.list``. When
+    Slack can't list them all, what the pages read said plus the app's own bot user (``auth.test``)."""
+    excluded = {SLACKBOT}
+    cursor = None
+    try:
+        for _page in range(MAX_PAGES):
+            response = client.users_list(limit=PAGE_SIZE, cursor=cursor)
+            excluded |= {
+                user["id"]
+                for user in response.get("members") or []
+                if user.get("id") and (user.get("is_bot") or user.get("deleted"))
+            }
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return excluded
+        log.warning("users.list has more than %d pages: later bots or deactivated users may be kept", MAX_PAGES)
+    except (SlackApiError, SlackClientError) as exc:
+        log.warning("users.list failed (%s): of the bots, only the app's own is surely left out of the members", exc)
+    bot = bot_user_id(client)
+    if bot:
+        excluded.add(bot)
+    return excluded
+
+
 def channel_members(client: WebClient, channel_id: str) -> list[str]:
     """Everyone in ``channel_id``, all pages of ``conversations.members``."""
     members: list[str] = []
@@ -68,7 +96,7 @@ def usergroup_members(client: WebClient, usergroup_id: str) -> list[str]:
 
 
 def resolve_members(client: WebClient, membership: str, channel_id: str, usergroup_id: str | None) -> list[str]:
-    """The Slack user ids the source names, without the bot itself; raises MembersUnavailable."""
+    """The Slack user ids the source names, without bots or deactivated users; raises MembersUnavailable."""
     try:
         if membership == "channel":
             found = channel_members(client, channel_id)
@@ -81,8 +109,8 @@ def resolve_members(client: WebClient, membership: str, channel_id: str, usergro
         raise MembersUnavailable(_REASONS.get(error, f"Slack answered {error}")) from None
     except SlackClientError as exc:
         raise MembersUnavailable(f"Slack could not be reached ({exc.__class__.__name__})") from None
-    bot = bot_user_id(client)
-    return [uid for uid in dict.fromkeys(found) if uid != bot]
+    excluded = not_people(client)
+    return [uid for uid in dict.fromkeys(found) if uid not in excluded]
 
 
 def sync_due(team: Team, now: datetime) -> bool:

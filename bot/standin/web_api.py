@@ -21,9 +21,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TEAM_ID = "T0ACME001"
 BOT_USER_ID = "U0BOT0001"
@@ -38,6 +40,12 @@ class FakeUser:
     tz: str = "Europe/Berlin"
     is_admin: bool = False
     is_owner: bool = False
+    is_bot: bool = False  # an app's bot user (``users.list`` lists them with everyone else)
+    deleted: bool = False  # deactivated: still listed by ``users.list``, with ``deleted: true``
+
+
+SLACKBOT = FakeUser("USLACKBOT", "slackbot", "", tz="America/Los_Angeles")
+APP_BOT = FakeUser(BOT_USER_ID, "airetro", "", is_bot=True)
 
 
 @dataclass(frozen=True)
@@ -346,17 +354,75 @@ class SlackWebApi:
         return f"{int(time.time())}.{next(self._ids):06d}"
 
     def _user_payload(self, user: FakeUser) -> dict:
-        return {
+        """A user object as ``users.info`` / ``users.list`` give it (bots: no e-mail, ``profile.bot_id``)."""
+        real_name = user.name.title()
+        try:  # a test may give a person a zone Slack would not know
+            now = datetime.now(ZoneInfo(user.tz))
+            tz_label, tz_offset = now.tzname(), int(now.utcoffset().total_seconds())
+        except (ValueError, ZoneInfoNotFoundError):
+            tz_label, tz_offset = user.tz, 0
+        profile: dict[str, Any] = {
+            "avatar_hash": user.id.encode().hex()[:12],
+            "status_text": "",
+            "status_emoji": "",
+            "real_name": real_name,
+            "display_name": user.name,
+            "real_name_normalized": real_name,
+            "display_name_normalized": user.name,
+            **({"email": user.email} if user.email else {}),
+            **{
+                f"image_{size}": f"https://avatars.example.com/{user.id}_{size}.png"
+                for size in (24, 32, 48, 72, 192, 512)
+            },
+            "team": TEAM_ID,
+        }
+        if user.is_bot:
+            bot_id = BOT_ID if user.id == BOT_USER_ID else f"B{user.id[1:]}"
+            profile |= {"bot_id": bot_id, "api_app_id": f"A{user.id[1:]}", "always_active": False}
+        payload = {
             "id": user.id,
             "team_id": TEAM_ID,
             "name": user.name,
-            "deleted": False,
-            "real_name": user.name.title(),
+            "deleted": user.deleted,
+            "color": "9f69e7",
+            "real_name": real_name,
             "tz": user.tz,
+            "tz_label": tz_label,
+            "tz_offset": tz_offset,
+            "profile": profile,
             "is_admin": user.is_admin,
             "is_owner": user.is_owner,
-            "is_bot": False,
-            "profile": {"email": user.email, "real_name": user.name.title(), "display_name": user.name},
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": user.is_bot,
+            "updated": 1700000000,
+            "is_app_user": False,
+        }
+        if not user.is_bot:
+            payload["has_2fa"] = False
+        return payload
+
+    def _users_list(self, args: dict[str, Any]) -> dict:
+        """Everyone in the workspace, deactivated people and bots (this app's among them) and Slackbot
+        included, as Slack documents; all at once without a ``limit``, else a page and a ``next_cursor``."""
+        listed = [*self.users.values()]
+        listed += [u for u in (APP_BOT, SLACKBOT) if u.id not in self.users]
+        offset = _offset(args["cursor"]) if args.get("cursor") else 0
+        if offset is None:
+            return {"ok": False, "error": "invalid_cursor"}
+        try:
+            limit = int(args.get("limit") or 0)
+        except ValueError:
+            return _invalid("limit")
+        limit = min(limit, 1000) if limit > 0 else max(len(listed), 1)
+        page = listed[offset : offset + limit]
+        next_cursor = _cursor(offset + limit) if offset + limit < len(listed) else ""
+        return {
+            "ok": True,
+            "members": [self._user_payload(u) for u in page],
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": next_cursor},
         }
 
     def _store_view(self, view_id: str, view: dict) -> dict:
@@ -603,10 +669,12 @@ class SlackWebApi:
         if method == "users.info":
             user = self.users.get(args.get("user", ""))
             return {"ok": True, "user": self._user_payload(user)} if user else {"ok": False, "error": "user_not_found"}
+        if method == "users.list":
+            return self._users_list(args)
         if method == "users.lookupByEmail":
             email = (args.get("email") or "").lower()
             for user in self.users.values():
-                if user.email.lower() == email:
+                if user.email and user.email.lower() == email:
                     return {"ok": True, "user": self._user_payload(user)}
             return {"ok": False, "error": "users_not_found"}
         if method == "conversations.history":

@@ -483,6 +483,58 @@ def test_when_slack_cannot_say_who_is_in_the_channel_the_last_members_are_prompt
     assert team_row(engine, "Platform").members_synced_at == before
 
 
+OTHER_BOT, GONE, SLACKBOT = "U0STANDUP1", "U0GONE0001", "USLACKBOT"
+
+
+def install_another_app_and_deactivate_someone(slack) -> None:
+    """A second app's bot user (invited to channels like ours) and a deactivated person, as users.list shows them."""
+    slack.users[OTHER_BOT] = FakeUser(OTHER_BOT, "standup-bot", "", is_bot=True)
+    slack.users[GONE] = FakeUser(GONE, "gone", "gone@example.com", deleted=True)
+
+
+def dms_to(slack, user_ids: set[str]) -> list[str]:
+    return [c.args["channel"] for c in slack.calls("chat.postMessage") if c.args.get("channel") in user_ids]
+
+
+def test_bots_and_deactivated_people_in_the_channel_never_become_members(engine, app, sender, slack, team, clock):
+    install_another_app_and_deactivate_someone(slack)
+    slack.channels[PLATFORM_CHANNEL] = [ADA, OTHER_BOT, GRACE, GONE, SLACKBOT]
+    view = open_setup(sender, slack, OLGA)
+    monday = {**PLATFORM, "membership": "channel", "prompt_day": "0", "prompt_time": "10:00", "tz": "Europe/Berlin"}
+    assert sender.submit(OLGA, view, fill(view, monday)).body == ""
+    text = shown(wait_confirmation(slack, OLGA))
+    assert f"everyone in <#{PLATFORM_CHANNEL}> (2 people, read again weekly)" in text
+    platform = team_row(engine, "Platform")
+    assert member_ids(engine, platform.id) == [ADA, GRACE]
+    assert [c.args.get("limit") for c in slack.calls("users.list")] == ["200"], "one users.list, not a lookup each"
+    assert not [c for c in slack.calls("users.info") if c.args.get("user") in (OTHER_BOT, GONE, SLACKBOT)]
+
+    # during the week ken joins and linus leaves the company: his account is deactivated, still in the channel
+    slack.channels[PLATFORM_CHANNEL] += [KEN, LINUS]
+    slack.users[LINUS] = dataclasses.replace(slack.users[LINUS], deleted=True)
+    clock.move_to("2026-11-23T09:00:30Z")  # Monday 10:00 in Berlin: the prompt run reads the channel again
+    reports = schedule.send_due_prompts(engine, app.client, platform.id, datetime.now(UTC))
+    assert sorted(reports[0].sent) == [ADA, GRACE, KEN]
+    assert member_ids(engine, platform.id) == [ADA, GRACE, KEN]
+    assert dms_to(slack, {OTHER_BOT, GONE, SLACKBOT, LINUS, BOT_USER_ID}) == [], "no bot or deactivated user prompted"
+    assert len(slack.calls("users.list")) == 2
+
+
+def test_when_users_list_fails_the_members_are_still_read_without_our_own_bot(engine, app, sender, slack, team):
+    install_another_app_and_deactivate_someone(slack)
+    slack.channels[PLATFORM_CHANNEL] = [ADA, OTHER_BOT, GRACE]
+    slack.fail("users.list", "internal_error")
+    view = open_setup(sender, slack, OLGA)
+    assert sender.submit(OLGA, view, fill(view, {**PLATFORM, "membership": "channel", "members": []})).body == ""
+    text = shown(wait_confirmation(slack, OLGA))
+    assert f"everyone in <#{PLATFORM_CHANNEL}> (3 people, read again weekly)" in text
+    platform = team_row(engine, "Platform")
+    assert platform.members_synced_at is not None
+    assert member_ids(engine, platform.id) == [OTHER_BOT, ADA, GRACE], "Slack could not say it is a bot"
+    assert BOT_USER_ID not in member_ids(engine, platform.id)
+    assert slack.calls("auth.test"), "our own bot is still recognised"
+
+
 # -- Block Kit limits ----------------------------------------------------------------------------------------
 
 

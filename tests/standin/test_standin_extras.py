@@ -1,5 +1,5 @@
 """The stand-in's newer surfaces, exercised through slack-sdk's real clients and a real Bolt app:
-response_url, the Events API, Home tab views, channels and user groups, users.info and file uploads."""
+response_url, the Events API, Home tab views, channels and user groups, users.info, users.list and file uploads."""
 
 from __future__ import annotations
 
@@ -295,6 +295,35 @@ def test_users_info_reports_owner():
         client = WebClient(token=TOKEN, base_url=slack.url)
         assert client.users_info(user=owner.id)["user"]["is_owner"] is True
         assert client.users_info(user=USERS[0].id)["user"]["is_owner"] is False
+
+
+def test_users_list_paginates_and_shows_bots_and_deactivated_users():
+    documented = _sample("captured/web_api/users.list.docs_examples.json")[0]
+    other_bot = FakeUser("U0STANDUP1", "standup-bot", "", is_bot=True)
+    gone = FakeUser("U0GONE0001", "gone", "gone@example.com", deleted=True)
+    with SlackWebApi(TOKEN, [*USERS, other_bot, gone]) as slack:
+        client = WebClient(token=TOKEN, base_url=slack.url)
+        pages, cursor = [], None
+        while True:
+            page = client.users_list(limit=3, cursor=cursor)
+            pages.append(page["members"])
+            cursor = page["response_metadata"]["next_cursor"]
+            if not cursor:
+                break
+        first = client.users_list(limit=3)
+        assert _keys(first.data) == _keys(documented)
+        assert [len(p) for p in pages] == [3, 3, 3]
+        listed = {u["id"]: u for u in sum(pages, [])}
+        assert list(listed) == [*(u.id for u in USERS), other_bot.id, gone.id, BOT_USER_ID, "USLACKBOT"]
+        assert [i for i, u in listed.items() if u["is_bot"]] == [other_bot.id, BOT_USER_ID]
+        assert [i for i, u in listed.items() if u["deleted"]] == [gone.id]
+        assert listed[BOT_USER_ID]["profile"]["bot_id"] == "B0BOT0001" and "email" not in listed[BOT_USER_ID]["profile"]
+        assert listed[USERS[0].id]["profile"]["email"] == USERS[0].email
+        assert [u["id"] for u in client.users_list()["members"]] == list(listed), "no limit: everyone at once"
+        assert client.users_info(user=gone.id)["user"]["deleted"] is True
+        with pytest.raises(SlackApiError) as failed:
+            client.users_list(cursor="junk!")
+        assert failed.value.response["error"] == "invalid_cursor"
 
 
 # -- files upload v2 ----------------------------------------------------------------------------------
