@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 def tokens(n: float) -> str:
     """1234 → '1.2k', 1_234_567 → '1.2M'."""
@@ -35,3 +37,12 @@ def one_line(text: str) -> str:
 def slack_escape(text: str) -> str:
     """Escape user text for mrkdwn as Slack documents (&, <, >), so it cannot mention or link."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def bold_names(names: Sequence[str], *, most: int | None = None, chars: int | None = None) -> str:
+    """Names in bold, escaped for mrkdwn, comma-separated; each clipped to ``chars`` and, past the
+    first ``most``, the rest counted ("and N more")."""
+    shown = names if most is None else names[:most]
+    listed = ", ".join(f"*{slack_escape(n if chars is None else clip(n, chars))}*" for n in shown)
+    more = len(names) - len(shown)
+    return listed + (f" and {more} more" if more > 0 else "")

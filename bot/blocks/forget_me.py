@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, Sec
 from slack_sdk.models.views import View
 
 from bot.blocks.text import text_sections
-from bot.formatting import clip, slack_escape
+from bot.formatting import bold_names
 from bot.services.forget import Holdings
 
 CALLBACK_ID = "forget_me_modal"
@@ -28,9 +28,7 @@ SLACK_STAYS = (
 
 
 def team_list(names: Sequence[str]) -> str:
-    shown = ", ".join(f"*{slack_escape(clip(n, TEAM_NAME_CHARS))}*" for n in names[:MAX_TEAMS_NAMED])
-    more = len(names) - MAX_TEAMS_NAMED
-    return shown + (f" and {more} more" if more > 0 else "")
+    return bold_names(names, most=MAX_TEAMS_NAMED, chars=TEAM_NAME_CHARS)
 
 
 def holding_lines(h: Holdings) -> list[str]:

@@ -35,6 +35,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.text import SECTION_TEXT_LIMIT
 from bot.formatting import clip, slack_escape
 from bot.schedule_spec import MAX_REMINDER_HOURS, Slot, parse_tz
 
@@ -567,10 +568,10 @@ def confirmation(
     ]
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=lead)),
-        SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), 3000))),
+        SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), SECTION_TEXT_LIMIT))),
     ]
     for problem in problems:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(f":warning: {problem}", 3000))))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(f":warning: {problem}", SECTION_TEXT_LIMIT))))
     blocks.append(
         ContextBlock(
             elements=[

@@ -55,9 +55,8 @@ def open_direct_log_modal(client: WebClient, team: Team, trigger_id: str) -> Non
 def may_log_direct(engine: Engine, team_id: int, week: str, user_id: str) -> bool:
     """True when ``user_id`` is a member of the team and ``week`` is its current or previous week."""
     with session_scope(engine) as session:
-        team = session.get(Team, team_id)
-        person = tq.get_person(session, user_id)
-        if team is None or person is None or person.id not in {p.id for p in tq.team_members(session, team_id)}:
+        team = next((t for t in tq.teams_of(session, user_id) if t.id == team_id), None)
+        if team is None:
             log.warning("user %s logged for team %s they are not a member of", user_id, team_id)
             return False
         this_week = current_week(team)

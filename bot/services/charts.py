@@ -14,7 +14,6 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 from sqlalchemy import Engine
 
-from bot.charts.weekly import weekly_chart
 from bot.services import digests  # a module import: digests imports this module too
 from storage.engine import session_scope
 from storage.models import Team
@@ -37,6 +36,8 @@ class DigestChart:
 
 def team_chart(engine: Engine, team: Team, week: str) -> bytes | None:
     """PNG of the team's ``CHART_WEEKS`` weeks ending with ``week``; ``None`` if no week may be shown."""
+    from bot.charts.weekly import weekly_chart  # matplotlib (and its font cache) loads on the first chart
+
     with session_scope(engine) as session:
         weeks = digests.recent_figures(session, team, week, CHART_WEEKS)
     return weekly_chart(team.name, weeks)

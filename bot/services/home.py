@@ -85,8 +85,9 @@ def _panel_teams(engine: Engine, who: Caller) -> list[Team]:
     own = who.teams()
     if not who.is_admin:
         return own
+    own_ids = {t.id for t in own}
     with session_scope(engine) as session:
-        others = [t for t in tq.list_teams(session) if t.id not in {o.id for o in own}]
+        others = [t for t in tq.list_teams(session) if t.id not in own_ids]
     return own + others
 
 

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from bot.blocks.setup import SetupValues, UserGroup, confirmation, new_team_values, same_setup, setup_view, values_of
 from bot.formatting import slack_escape
@@ -55,14 +56,16 @@ def list_usergroups(client: WebClient) -> list[UserGroup]:
     ]
 
 
+def _team_values(session: Session, team: Team) -> SetupValues:
+    members = [p.slack_user_id for p in tq.team_members(session, team.id)]
+    managers = [p.slack_user_id for p in tq.team_managers(session, team.id)]
+    return values_of(team, members, managers)
+
+
 def stored_values(engine: Engine, team_id: int) -> SetupValues | None:
     with session_scope(engine) as session:
         team = session.get(Team, team_id)
-        if team is None:
-            return None
-        members = [p.slack_user_id for p in tq.team_members(session, team_id)]
-        managers = [p.slack_user_id for p in tq.team_managers(session, team_id)]
-        return values_of(team, members, managers)
+        return None if team is None else _team_values(session, team)
 
 
 def open_setup_modal(
@@ -196,8 +199,8 @@ def save_setup(
             team = session.get(Team, team_id)
             if team is None:
                 return None
-            before_members = [p.slack_user_id for p in tq.team_members(session, team_id)]
-            before = values_of(team, before_members, [p.slack_user_id for p in tq.team_managers(session, team_id)])
+            before = _team_values(session, team)
+            before_members = list(before.member_ids)
         _apply(team, values)
         session.add(team)
         session.flush()

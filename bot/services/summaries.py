@@ -13,7 +13,8 @@ from bot import vocabulary as v
 from bot.digest.summary import SummaryFigures, summarise
 from bot.services.digests import digest_week, team_figures
 from storage.engine import session_scope
-from storage.models import Cycle, Delivery, Moment, Person, Team, TokenSummary
+from storage.models import Cycle, Delivery, Moment, Team, TokenSummary
+from storage.queries import teams as tq
 from storage.weeks import week_key, weeks_back
 
 
@@ -46,7 +47,7 @@ def my_weeks(engine: Engine, user_id: str, weeks: int, now: datetime | None = No
     """The caller's own last ``weeks`` ISO weeks (newest first); empty if AI Retro knows nothing of them."""
     keys = weeks_back(week_key((now or datetime.now(UTC)).date()), weeks)
     with session_scope(engine) as session:
-        person = session.exec(select(Person).where(Person.slack_user_id == user_id)).first()
+        person = tq.get_person(session, user_id)
         if person is None:
             return []
         rows = session.exec(

@@ -3,10 +3,12 @@ command was typed in, or the caller's only team. Ambiguity is answered with the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.formatting import slack_escape
+from bot.formatting import bold_names, slack_escape
 from bot.listeners.commands.parse import TeamRef
 from bot.services.roles import Caller
 from storage.engine import session_scope
@@ -18,8 +20,8 @@ class TeamNotFound(LookupError):
     """No (single) team matches; the message says what to type instead."""
 
 
-def _names(teams: list[Team]) -> str:
-    return ", ".join(f"*{slack_escape(t.name)}*" for t in teams)
+def team_names(teams: Sequence[Team]) -> str:
+    return bold_names([t.name for t in teams])
 
 
 def resolve_team(
@@ -46,14 +48,14 @@ def resolve_team(
         if managed:
             raise TeamNotFound("You don't manage a team. A workspace admin can set one up with `/airetro setup`.")
         raise TeamNotFound("You're not in a team yet. Ask your manager to add you with `/airetro setup`.")
-    raise TeamNotFound(f"Which team? Say `/airetro {command} <team>`, one of: {_names(choices)}.")
+    raise TeamNotFound(f"Which team? Say `/airetro {command} <team>`, one of: {team_names(choices)}.")
 
 
 def _named(session: object, ref: TeamRef) -> Team:
     if ref.channel_id:
         teams = tq.teams_in_channel(session, ref.channel_id)
         if len(teams) > 1:
-            raise TeamNotFound(f"Several teams post in <#{ref.channel_id}>: name one of {_names(teams)}.")
+            raise TeamNotFound(f"Several teams post in <#{ref.channel_id}>: name one of {team_names(teams)}.")
         if teams:
             return teams[0]
         raise TeamNotFound(f"No team posts its digest in <#{ref.channel_id}>.")

@@ -160,16 +160,6 @@ def team_members(session: Session, team_id: int) -> list[Person]:
     return list(session.exec(query))
 
 
-def people_by_key(session: Session) -> dict[str, int]:
-    """Every known identity key (Slack ID and lower-cased e-mail) → person id."""
-    keys: dict[str, int] = {}
-    for person in session.exec(select(Person)):
-        keys[person.slack_user_id] = person.id
-        if person.email:
-            keys[person.email.lower()] = person.id
-    return keys
-
-
 def set_person_tz(session: Session, person_id: int, tz: str | None, checked_at: datetime) -> None:
     person = session.get(Person, person_id)
     if tz:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from bot.blocks.home import digest_preview_view
 from bot.formatting import slack_escape
+from bot.listeners.actions.values import button_id
 from bot.services import answers, digests, home, roles, setup
 from bot.services.roles import Caller, NotAllowed
 from storage.models import Team
@@ -20,11 +21,7 @@ NOT_YOURS = "Only that team's managers or a workspace admin can do that; nothing
 
 
 def _team_id(body: dict, logger: Logger) -> int | None:
-    value = (body.get("actions") or [{}])[0].get("value", "")
-    if not value.isdigit():
-        logger.warning("ignoring a Home button with value %r", value)
-        return None
-    return int(value)
+    return button_id(body, logger, "a Home button")
 
 
 def _managed(body: dict, client: WebClient, context: BoltContext, logger: Logger) -> tuple[Team, Caller] | None:

@@ -8,15 +8,12 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import vocabulary as v
+from bot.listeners.actions.values import button_id
 from bot.services import answers
 
 
 def _delivery_id(body: dict, logger: Logger) -> int | None:
-    value = (body.get("actions") or [{}])[0].get("value", "")
-    if not value.isdigit():
-        logger.warning("ignoring a prompt button with value %r", value)
-        return None
-    return int(value)
+    return button_id(body, logger, "a prompt button")
 
 
 def log_moment_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:

@@ -6,12 +6,11 @@ list of teams they manage. ``new`` is for admins; a named team for its managers 
 
 from __future__ import annotations
 
-from bot.formatting import slack_escape
 from bot.listeners.commands.invocation import Invocation
 from bot.listeners.commands.parse import Parsed
 from bot.services import roles, setup
 from bot.services.roles import NotAllowed
-from bot.services.team_refs import resolve_team
+from bot.services.team_refs import resolve_team, team_names
 
 NOBODY = "Only a workspace admin or a team's managers can set a team up with `/airetro setup`."
 
@@ -27,8 +26,7 @@ def run(inv: Invocation, parsed: Parsed) -> None:
     elif who.is_admin:
         team = None
     elif who.manages:
-        names = ", ".join(f"*{slack_escape(t.name)}*" for t in who.manages)
-        inv.reply(f"You manage several teams: say `/airetro setup <team>`, one of {names}.")
+        inv.reply(f"You manage several teams: say `/airetro setup <team>`, one of {team_names(who.manages)}.")
         return
     else:
         raise NotAllowed(NOBODY)
