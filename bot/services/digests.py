@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -129,6 +130,22 @@ def post_digest(engine: Engine, client: WebClient, team: Team, week: str) -> Dig
     log.info("posted digest for %s %s", team.name, week)
     charts.attach_digest_chart(client, team, week, chart, response["channel"], response["ts"])  # logs a failure
     return claim
+
+
+def post_now(engine: Engine, client: WebClient, team: Team) -> str:
+    """A manager's "post this week's digest now" (``/airetro digest post``, the Home button): post it once
+    and say what happened, in words for that manager."""
+    week = digest_week(team)
+    name = slack_escape(team.name)
+    try:
+        posted = post_digest(engine, client, team, week)
+    except SlackClientError as error:  # nothing is posted; the claim was released
+        reason = error.response.get("error", "an error") if isinstance(error, SlackApiError) else "no answer"
+        hint = " Invite the bot to the channel first (`/invite @AI Retro`)." if reason == "not_in_channel" else ""
+        return f":warning: Slack refused the digest for *{name}* ({reason}); nothing was posted.{hint}"
+    if posted is None:
+        return f"The {week} digest for *{name}* was already posted in <#{team.channel_id}>; it is posted once."
+    return f":white_check_mark: Posted the {week} digest for *{name}* in <#{team.channel_id}>."
 
 
 # The org roll-up -------------------------------------------------------------------------------------

@@ -7,11 +7,8 @@ from logging import Logger
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy import Engine
 
 from bot.blocks.home import digest_preview_view
-from bot.formatting import slack_escape
 from bot.listeners.actions.values import button_id
 from bot.services import answers, digests, home, roles, setup
 from bot.services.roles import Caller, NotAllowed
@@ -70,25 +67,10 @@ def preview_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContex
     client.views_open(trigger_id=body["trigger_id"], view=digest_preview_view(figures))
 
 
-def post_result(engine: Engine, client: WebClient, team: Team) -> str:
-    """Post the team's digest for this week now; what to tell the manager."""
-    week = digests.digest_week(team)
-    name = slack_escape(team.name)
-    try:
-        posted = digests.post_digest(engine, client, team, week)
-    except SlackClientError as error:  # nothing is posted; the claim was released
-        reason = error.response.get("error", "an error") if isinstance(error, SlackApiError) else "no answer"
-        hint = " Invite the bot to the channel first (`/invite @AI Retro`)." if reason == "not_in_channel" else ""
-        return f":warning: Slack refused the digest for *{name}* ({reason}); nothing was posted.{hint}"
-    if posted is None:
-        return f"The {week} digest for *{name}* was already posted in <#{team.channel_id}>; it is posted once."
-    return f":white_check_mark: Posted the {week} digest for *{name}* in <#{team.channel_id}>."
-
-
 def post_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
     ack()
     managed = _managed(body, client, context, logger)
     if managed is not None:
         team, who = managed
-        notice = post_result(context["engine"], client, team)
+        notice = digests.post_now(context["engine"], client, team)
         home.refresh_home(context["engine"], client, who.user_id, notice=notice)

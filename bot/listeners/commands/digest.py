@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
 
 from bot.blocks.digest import digest_blocks
 from bot.digest.sections import digest_text
-from bot.formatting import clip, slack_escape
+from bot.formatting import clip
 from bot.listeners.commands.invocation import Invocation
 from bot.listeners.commands.parse import Parsed
 from bot.services import digests
@@ -23,23 +22,8 @@ def run(inv: Invocation, parsed: Parsed) -> None:
     require_manager(who, team)
     week = digests.digest_week(team)
     if parsed.mode == "post":
-        post(inv, team, week)
+        inv.reply(digests.post_now(inv.engine, inv.client, team))
         return
     figures = digests.compute_team_digest(inv.engine, team, week)
     blocks = [ContextBlock(elements=[MarkdownTextObject(text=PREVIEW_NOTE)]), *digest_blocks(figures)]
     inv.reply(clip(digest_text(figures), digests.FALLBACK_TEXT_LIMIT), blocks)
-
-
-def post(inv: Invocation, team: object, week: str) -> None:
-    name = slack_escape(team.name)
-    try:
-        posted = digests.post_digest(inv.engine, inv.client, team, week)
-    except SlackApiError as error:
-        reason = error.response.get("error", "an error")
-        hint = " Invite the bot to the channel first (`/invite @AI Retro`)." if reason == "not_in_channel" else ""
-        inv.reply(f"Slack refused the digest for *{name}* ({reason}); nothing was posted.{hint}")
-        return
-    if posted is None:
-        inv.reply(f"The {week} digest for *{name}* was already posted in <#{team.channel_id}>; it is posted once.")
-        return
-    inv.reply(f"Posted the {week} digest for *{name}* in <#{team.channel_id}>.")
