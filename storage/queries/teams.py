@@ -83,64 +83,50 @@ def get_person(session: Session, slack_user_id: str) -> Person | None:
     return session.exec(select(Person).where(Person.slack_user_id == slack_user_id)).first()
 
 
-def teams_of(session: Session, slack_user_id: str) -> list[Team]:
-    """The teams the user is a member of (prompted), by name."""
+def _teams_linked(session: Session, link: type[TeamMember] | type[TeamManager], slack_user_id: str) -> list[Team]:
     query = (
         select(Team)
-        .join(TeamMember, TeamMember.team_id == Team.id)
-        .join(Person, Person.id == TeamMember.person_id)
+        .join(link, link.team_id == Team.id)
+        .join(Person, Person.id == link.person_id)
         .where(Person.slack_user_id == slack_user_id)
         .order_by(Team.name)
     )
     return list(session.exec(query))
+
+
+def teams_of(session: Session, slack_user_id: str) -> list[Team]:
+    """The teams the user is a member of (prompted), by name."""
+    return _teams_linked(session, TeamMember, slack_user_id)
 
 
 def managed_by(session: Session, slack_user_id: str) -> list[Team]:
     """The teams the user manages, by name."""
-    query = (
-        select(Team)
-        .join(TeamManager, TeamManager.team_id == Team.id)
-        .join(Person, Person.id == TeamManager.person_id)
-        .where(Person.slack_user_id == slack_user_id)
-        .order_by(Team.name)
-    )
-    return list(session.exec(query))
+    return _teams_linked(session, TeamManager, slack_user_id)
 
 
 def team_managers(session: Session, team_id: int) -> list[Person]:
-    query = (
-        select(Person)
-        .join(TeamManager, TeamManager.person_id == Person.id)
-        .where(TeamManager.team_id == team_id)
-        .order_by(Person.slack_user_id)
-    )
-    return list(session.exec(query))
+    return _people_linked(session, TeamManager, team_id)
+
+
+def _set_people(session: Session, link: type[TeamMember] | type[TeamManager], team_id: int, ids: list[str]) -> None:
+    """Make the people linked to the team through ``link`` exactly the Slack users ``ids``."""
+    wanted = {upsert_person(session, uid).id for uid in dict.fromkeys(ids)}
+    current = set(session.exec(select(link.person_id).where(link.team_id == team_id)))
+    if current - wanted:
+        session.execute(delete(link).where(link.team_id == team_id, link.person_id.in_(current - wanted)))
+    for person_id in sorted(wanted - current):
+        session.add(link(team_id=team_id, person_id=person_id))
+    session.flush()
 
 
 def set_team_members(session: Session, team_id: int, slack_user_ids: list[str]) -> None:
     """Make the team's members exactly ``slack_user_ids`` (answers of people who left are kept)."""
-    wanted = {upsert_person(session, uid).id for uid in dict.fromkeys(slack_user_ids)}
-    current = set(session.exec(select(TeamMember.person_id).where(TeamMember.team_id == team_id)))
-    if current - wanted:
-        session.execute(
-            delete(TeamMember).where(TeamMember.team_id == team_id, TeamMember.person_id.in_(current - wanted))
-        )
-    for person_id in sorted(wanted - current):
-        session.add(TeamMember(team_id=team_id, person_id=person_id))
-    session.flush()
+    _set_people(session, TeamMember, team_id, slack_user_ids)
 
 
 def set_team_managers(session: Session, team_id: int, slack_user_ids: list[str]) -> None:
     """Make the team's managers exactly ``slack_user_ids``."""
-    wanted = {upsert_person(session, uid).id for uid in dict.fromkeys(slack_user_ids)}
-    current = set(session.exec(select(TeamManager.person_id).where(TeamManager.team_id == team_id)))
-    if current - wanted:
-        session.execute(
-            delete(TeamManager).where(TeamManager.team_id == team_id, TeamManager.person_id.in_(current - wanted))
-        )
-    for person_id in sorted(wanted - current):
-        session.add(TeamManager(team_id=team_id, person_id=person_id))
-    session.flush()
+    _set_people(session, TeamManager, team_id, slack_user_ids)
 
 
 def list_teams(session: Session, *, include_paused: bool = True) -> list[Team]:
@@ -150,14 +136,18 @@ def list_teams(session: Session, *, include_paused: bool = True) -> list[Team]:
     return list(session.exec(query))
 
 
-def team_members(session: Session, team_id: int) -> list[Person]:
+def _people_linked(session: Session, link: type[TeamMember] | type[TeamManager], team_id: int) -> list[Person]:
     query = (
         select(Person)
-        .join(TeamMember, TeamMember.person_id == Person.id)
-        .where(TeamMember.team_id == team_id)
+        .join(link, link.person_id == Person.id)
+        .where(link.team_id == team_id)
         .order_by(Person.slack_user_id)
     )
     return list(session.exec(query))
+
+
+def team_members(session: Session, team_id: int) -> list[Person]:
+    return _people_linked(session, TeamMember, team_id)
 
 
 def set_person_tz(session: Session, person_id: int, tz: str | None, checked_at: datetime) -> None:
