@@ -8,12 +8,14 @@ say when there is nothing to draw), uploading after; either failing is logged an
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 from sqlalchemy import Engine
 
+from bot.digest.figures import DigestFigures
 from bot.services import digests  # a module import: digests imports this module too
 from storage.engine import session_scope
 from storage.models import Team
@@ -34,13 +36,18 @@ class DigestChart:
     drawable: bool  # False: no week has figures that may be shown (the digest says so instead of a chart)
 
 
-def team_chart(engine: Engine, team: Team, week: str) -> bytes | None:
-    """PNG of the team's ``CHART_WEEKS`` weeks ending with ``week``; ``None`` if no week may be shown."""
+def draw(team: Team, weeks: Sequence[DigestFigures]) -> bytes | None:
+    """PNG of the team's weeks (oldest first); ``None`` if no week may be shown."""
     from bot.charts.weekly import weekly_chart  # matplotlib (and its font cache) loads on the first chart
 
+    return weekly_chart(team.name, list(weeks))
+
+
+def team_chart(engine: Engine, team: Team, week: str) -> bytes | None:
+    """PNG of the team's ``CHART_WEEKS`` weeks ending with ``week``; ``None`` if no week may be shown."""
     with session_scope(engine) as session:
         weeks = digests.recent_figures(session, team, week, CHART_WEEKS)
-    return weekly_chart(team.name, weeks)
+    return draw(team, weeks)
 
 
 def chart_filename(team: Team, week: str) -> str:
@@ -76,10 +83,11 @@ def upload_digest_chart(engine: Engine, client: WebClient, team: Team, week: str
     return True
 
 
-def prepare_digest_chart(engine: Engine, team: Team, week: str) -> DigestChart:
-    """The chart for a digest about to be posted; a drawing failure is logged and the digest goes without one."""
+def prepare_digest_chart(team: Team, week: str, weeks: Sequence[DigestFigures]) -> DigestChart:
+    """The chart of a digest about to be posted, from the weeks the digest already gathered (oldest first,
+    ending with ``week``); a drawing failure is logged and the digest goes without one."""
     try:
-        png = team_chart(engine, team, week)
+        png = draw(team, weeks[-CHART_WEEKS:])
     except Exception:
         log.exception("could not draw the chart for %s %s; the digest goes without it", team.name, week)
         return DigestChart(None, drawable=True)

@@ -91,8 +91,12 @@ def team_figures(session: Session, team: Team, week: str) -> DigestFigures:
 
 def digest_figures(session: Session, team: Team, week: str) -> DigestFigures:
     """The digest's figures: the team-week's, with the trend over the ``TREND_WEEKS`` weeks ending with it."""
-    weeks = recent_figures(session, team, week, TREND_WEEKS)
-    return replace(weeks[-1], trend=compute_trend(weeks))
+    return with_trend(recent_figures(session, team, week, TREND_WEEKS))
+
+
+def with_trend(weeks: list[DigestFigures]) -> DigestFigures:
+    """The last of ``weeks`` (oldest first) with the trend over its last ``TREND_WEEKS``."""
+    return replace(weeks[-1], trend=compute_trend(weeks[-TREND_WEEKS:]))
 
 
 def recent_figures(session: Session, team: Team, last_week: str, count: int) -> list[DigestFigures]:
@@ -111,8 +115,9 @@ def post_digest(engine: Engine, client: WebClient, team: Team, week: str) -> Dig
         claim = dq.claim_digest(session, team.id, week)
         if claim is None:
             return None
-        figures = digest_figures(session, team, week)
-    chart = charts.prepare_digest_chart(engine, team, week)  # never raises: a failed drawing is only logged
+        history = recent_figures(session, team, week, max(TREND_WEEKS, charts.CHART_WEEKS))  # once, for both
+    figures = with_trend(history)
+    chart = charts.prepare_digest_chart(team, week, history)  # never raises: a failed drawing is only logged
     try:
         response = client.chat_postMessage(
             channel=team.channel_id,
