@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from bot import vocabulary as v
 from bot.blocks.log_moment import log_moment_view
 from bot.schedule_spec import local_week, parse_tz
+from bot.services import roles
 from bot.services.home import refresh_home
 from bot.services.prompts import refresh_prompt
 from storage.engine import session_scope
@@ -54,12 +55,10 @@ def open_direct_log_modal(client: WebClient, team: Team, trigger_id: str) -> Non
 
 def may_log_direct(engine: Engine, team_id: int, week: str, user_id: str) -> bool:
     """True when ``user_id`` is a member of the team and ``week`` is its current or previous week."""
-    with session_scope(engine) as session:
-        team = next((t for t in tq.teams_of(session, user_id) if t.id == team_id), None)
-        if team is None:
-            log.warning("user %s logged for team %s they are not a member of", user_id, team_id)
-            return False
-        this_week = current_week(team)
+    team = roles.member_team(engine, user_id, team_id)
+    if team is None:
+        return False
+    this_week = current_week(team)
     if week not in (this_week, week_key(week_days(this_week)[0] - timedelta(days=7))):
         log.warning("user %s logged for week %s, not a current week", user_id, week)
         return False

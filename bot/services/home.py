@@ -135,22 +135,3 @@ def refresh_home(engine: Engine, client: WebClient, user_id: str, *, notice: str
         log.warning("could not publish the Home tab of %s: %s", user_id, exc)
         return False
     return True
-
-
-def member_team(engine: Engine, user_id: str, team_id: int) -> Team | None:
-    """The team if ``user_id`` is one of its members; None otherwise (a crafted button value)."""
-    with session_scope(engine) as session:
-        team = next((t for t in tq.teams_of(session, user_id) if t.id == team_id), None)
-    if team is None:
-        log.warning("user %s is not a member of team %s", user_id, team_id)
-    return team
-
-
-def managed_team(engine: Engine, who: Caller, team_id: int) -> Team | None:
-    """The team if ``who`` may manage it (its manager, or a workspace admin); None otherwise."""
-    with session_scope(engine) as session:
-        team = session.get(Team, team_id)
-    if team is None or not who.can_manage(team):
-        log.warning("user %s may not manage team %s", who.user_id, team_id)
-        return None
-    return team

@@ -72,3 +72,22 @@ def require_manager(who: Caller, team: Team) -> None:
 def require_viewer(who: Caller, team: Team) -> None:
     if not who.can_view(team):
         raise NotAllowed(f"You are not in {team.name}, so its figures are not yours to see.")
+
+
+def member_team(engine: Engine, user_id: str, team_id: int) -> Team | None:
+    """The team if ``user_id`` is one of its members; None otherwise (a crafted button value or form)."""
+    with session_scope(engine) as session:
+        team = next((t for t in tq.teams_of(session, user_id) if t.id == team_id), None)
+    if team is None:
+        log.warning("user %s is not a member of team %s", user_id, team_id)
+    return team
+
+
+def managed_team(engine: Engine, who: Caller, team_id: int) -> Team | None:
+    """The team if ``who`` may manage it (its manager, or a workspace admin); None otherwise."""
+    with session_scope(engine) as session:
+        team = session.get(Team, team_id)
+    if team is None or not who.can_manage(team):
+        log.warning("user %s may not manage team %s", who.user_id, team_id)
+        return None
+    return team

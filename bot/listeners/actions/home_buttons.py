@@ -28,7 +28,7 @@ def _managed(body: dict, client: WebClient, context: BoltContext, logger: Logger
         return None
     user_id = body["user"]["id"]
     who = roles.caller(context["engine"], client, user_id)
-    team = home.managed_team(context["engine"], who, team_id)
+    team = roles.managed_team(context["engine"], who, team_id)
     if team is None:
         home.refresh_home(context["engine"], client, user_id, notice=NOT_YOURS)
         return None
@@ -40,7 +40,7 @@ def log_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContext, l
     team_id = _team_id(body, logger)
     if team_id is None:
         return
-    team = home.member_team(context["engine"], body["user"]["id"], team_id)
+    team = roles.member_team(context["engine"], body["user"]["id"], team_id)
     if team is not None:
         answers.open_direct_log_modal(client, team, body["trigger_id"])
 
