@@ -22,12 +22,12 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.schedule_spec import local_week
 from bot.serve import start_http
-from bot.services import digests, prompts, teams
+from bot.services import prompts, publication, teams
 from bot.services.usage_import import import_usage_csv
 from bot.standin.inbound import SlackSender
 from bot.standin.member import SimulatedMember
 from bot.standin.web_api import SlackWebApi, users_from
-from storage.engine import make_engine, migrate
+from storage.engine import make_engine, migrate, session_scope
 
 SECRET = "bench-secret"
 TOKEN = "xoxb-bench"
@@ -82,7 +82,8 @@ def main() -> None:
 
         week = local_week(datetime.now(UTC), UTC)  # type: ignore[arg-type]
         t0 = time.perf_counter()
-        figures = digests.compute_team_digest(engine, team, week)
+        with session_scope(engine) as session:
+            figures = publication.compute_week(session, team, week)
         print(f"digest for {figures.members} members, {figures.moments} moments: "
               f"{(time.perf_counter() - t0) * ms:.0f} ms")  # fmt: skip
 

@@ -29,8 +29,11 @@ class CliError(Exception):
 
 
 def _engine(settings: Settings) -> Engine:
+    from bot.services.publication import publish_closed
+
     engine = make_engine(settings.database_url)
     migrate(engine)
+    publish_closed(engine)  # an upgraded database publishes its closed weeks once, from the data as it is
     return engine
 
 
@@ -149,6 +152,18 @@ def cmd_team_delete(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_member_primary(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.primary import set_primary
+
+    change = set_primary(_engine(settings), args.user, args.team)
+    if not change.changed:
+        print(f"{args.user} already counts in {change.team}; nothing changed.")
+    else:
+        before = f" (before: {change.previous})" if change.previous else ""
+        print(f"{args.user} counts in {change.team} from their next weekly prompt on{before}.")
+    return 0
+
+
 def _client(settings: Settings) -> WebClient:
     from bot.app import make_client
 
@@ -169,7 +184,7 @@ def cmd_prompts_send(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.digest.sections import digest_text
+    from bot.blocks.digest import view_text
     from bot.services import digests, teams
 
     if args.org:
@@ -181,10 +196,12 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
     team = teams.find_team(engine, args.team)
     week = parse_week(args.week) if args.week else digests.digest_week(team)
-    print(digest_text(digests.compute_team_digest(engine, team, week)))
+    posted = None
+    if args.post:  # posting closes the week: the digest printed below is then the one that was posted
+        posted = digests.post_digest(engine, _client(settings), team, week)
+    print(view_text(digests.week_view(engine, team, week)))
     _write_chart(engine, team, week, args.chart)
     if args.post:
-        posted = digests.post_digest(engine, _client(settings), team, week)
         print(f"\nPosted to {team.channel_id}." if posted else f"\nAlready posted for {week}; not posted again.")
     return 0
 
@@ -207,7 +224,10 @@ def _org_digest(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"--channel {args.channel!r} is not a Slack channel ID like C0123ABCD")
     engine = _engine(settings)
     week = parse_week(args.week) if args.week else digests.org_week()
-    print(org_text(digests.compute_org_digest(engine, week)))
+    try:
+        print(org_text(digests.compute_org_digest(engine, week)))
+    except digests.OrgNotReady as not_ready:
+        raise CliError(str(not_ready)) from None
     if args.post:
         posted = digests.post_org_digest(engine, _client(settings), args.channel, week)
         print(f"\nPosted to {args.channel}." if posted else f"\nAlready posted for {week}; not posted again.")
@@ -218,7 +238,8 @@ def _write_chart(engine: Engine, team: Team, week: str, path: str | None) -> Non
     """``digest --chart PATH``: the team's last weeks as a PNG file, or the sentence saying why there is none."""
     if not path:
         return
-    from bot.services.charts import NO_CHART, team_chart
+    from bot.services.charts import NO_CHART
+    from bot.services.digests import team_chart
 
     png = team_chart(engine, team, week)
     if png is None:
@@ -466,6 +487,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--until", type=_utc_day, metavar="YYYY-MM-DD", help="with --from-api: last UTC day (default: today)"
     )
     usage.set_defaults(func=cmd_import_usage)
+
+    member = sub.add_parser("member", help="a person's team settings").add_subparsers(
+        dest="member_command", required=True
+    )
+    primary = member.add_parser(
+        "primary", help="the team a member of several teams counts in (one team a week), from their next prompt on"
+    )
+    primary.add_argument("user", metavar="U…", help="the person's Slack user ID")
+    primary.add_argument("team", help="the team's name (they must be a member)")
+    primary.set_defaults(func=cmd_member_primary)
 
     identities = sub.add_parser(
         "identities", help="map usage keys (API keys, project ids, LiteLLM users) to people"

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from freezegun import freeze_time
+
 from bot.app import create_app
 from bot.config import Settings
 from bot.digest.sections import Style, digest_text
@@ -115,6 +117,7 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
         settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=secret, slack_api_url=slack.url)
         app = create_app(settings, engine)
         http = start_http(app)
+        clock = None
         try:
             say(f"Slack stand-in on {slack.url}, app on {http.url}")
             spec = teams.team_spec("Payments", CHANNEL, list(ids.values()), TZ, "mon 10:00", "fri 16:00", 3)
@@ -132,14 +135,22 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
             monday = week_days(week)[0]
             sender = SlackSender(http.url, secret, response_base=slack.response_url(""))
             member = {name: SimulatedMember(slack, sender, uid) for name, uid in ids.items()}
+            # The weeks play out on a simulated clock (it keeps ticking, so requests stay signed): each week's
+            # figures exist only once the week has closed, so its answers must come in that week.
+            clock = freeze_time(
+                occurrence(teams.prompt_slot(team), monday - timedelta(weeks=HISTORY_WEEKS), tz), tick=True
+            )
+            ticking = clock.start()
             for back in range(HISTORY_WEEKS, 0, -1):
                 earlier = occurrence(teams.prompt_slot(team), monday - timedelta(weeks=back), tz)
+                ticking.move_to(earlier)
                 schedule.send_due_prompts(engine, app.client, team.id, earlier)
                 answer_like_every_week(member)
             say(f"History: {HISTORY_WEEKS} earlier weeks, each prompted and answered the same way (3 moments, "
                 f"4.5 h) on {HISTORY_SCALE:.0%} of this week's tokens")  # fmt: skip
 
             prompt_at = occurrence(teams.prompt_slot(team), monday, tz)
+            ticking.move_to(prompt_at)
             (sent,) = schedule.send_due_prompts(engine, app.client, team.id, prompt_at)
             say(f"{_local(prompt_at)}: the schedule sent {len(sent.sent)} prompt DMs")
             member["ada"].log_moment(
@@ -175,15 +186,17 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
             say("Answers: ada logged 2 moments, grace 1, linus: AI didn't help, margaret skipped, ken did not answer")
 
             remind_at = prompt_at + timedelta(hours=team.reminder_hours)
+            ticking.move_to(remind_at)
             (reminded,) = schedule.send_due_reminders(engine, app.client, team.id, remind_at)
             say(f"{_local(remind_at)}: one reminder each to {len(reminded.sent)} member(s) who had not answered")
 
             digest_at = occurrence(teams.digest_slot(team), monday, tz)
+            ticking.move_to(digest_at)
             schedule.post_due_digest(engine, app.client, team.id, digest_at)
             posted = slack.channel_messages(CHANNEL)
             say(f"{_local(digest_at)}: digest posted to #{CHANNEL} ({len(posted)} message, "
                 f"{len(posted[0]['blocks'])} blocks)\n")  # fmt: skip
-            figures = digests.compute_team_digest(engine, team, week)
+            figures = digests.week_view(engine, team, week)
             names = {u.id: u.name for u in users}
             say(digest_text(figures, Style(mention=lambda uid: "@" + names.get(uid, uid), escape=lambda s: s)))
             say(_chart_line(slack, chart_dir))
@@ -192,6 +205,8 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
                 reply = _ask(slack, member[name], text)
                 say(f"\n{name} types /airetro {text} (only {name} sees the reply):\n{_indent(reply)}")
         finally:
+            if clock is not None:
+                clock.stop()
             http.stop()
             engine.dispose()
     return 0

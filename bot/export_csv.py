@@ -239,15 +239,13 @@ def team_week_row(week: DigestFigures) -> list[object]:
     counts = [week.team, week.week, week.prompted, week.responded]
     if week.suppressed:
         return [*counts, "", "", "", "", "", withheld_reason(week)]
-    return [
-        *counts,
-        week.respondents,
-        week.moments,
-        number(week.hours_saved),
-        week.tokens,
-        money(week.cost_usd),
-        "",
-    ]
+    shown = [*counts, week.respondents, week.moments, number(week.hours_saved)]
+    if week.usage_withheld:  # blank, never 0: a zero would read as "no usage"
+        reason = f"token usage withheld: fewer than {week.min_respondents} members with usage imported"
+        return [*shown, "", "", reason]
+    if not week.tokens and not week.cost_usd:
+        return [*shown, "", "", "no token usage imported"]
+    return [*shown, week.tokens, money(week.cost_usd), ""]
 
 
 def team_csv(weeks: Sequence[DigestFigures]) -> str:

@@ -3,23 +3,30 @@
 Every write the bot makes in response to Slack is guarded by a unique key, so a retried or
 duplicated delivery can only ever find the row it already wrote:
 
-* one prompt delivery per (cycle = team + week, member);
+* one prompt delivery per (cycle = team + week, member), and one per (member, week) across all teams:
+  a person counts in exactly one team's figures each week (their primary team's);
 * one logged moment per modal view (Slack's ``view.id``);
 * one digest per (team, week);
 * one usage record per (source, person, day, model);
-* one token summary per (person, week).
+* one token summary per (person, week);
+* one set of published figures per (team, week) and per org week: written once when the week closes,
+  never updated, and the only place any screen reads a week's team figures from.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from storage.privacy import PRIVACY_FLOOR
 
 
 class Team(SQLModel, table=True):
     __tablename__ = "teams"
+    __table_args__ = (CheckConstraint(f"min_respondents >= {PRIVACY_FLOOR}", name="ck_team_min_respondents_floor"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True)
@@ -66,6 +73,9 @@ class Person(SQLModel, table=True):
     tz: str | None = None  # the member's Slack time zone (users.info), for per-member prompt times
     tz_checked_at: datetime | None = None
     prompts_paused: bool = False  # the member opted out of prompts and reminders
+    # The team whose figures the person counts in (and that prompts them) when they are in several;
+    # None, or a team they have left: the team they joined first.
+    primary_team_id: int | None = Field(default=None, foreign_key="teams.id", ondelete="SET NULL")
 
 
 class TeamMember(SQLModel, table=True):
@@ -99,11 +109,15 @@ class Delivery(SQLModel, table=True):
     """
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("cycle_id", "person_id", name="uq_delivery_cycle_person"),)
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "person_id", name="uq_delivery_cycle_person"),
+        UniqueConstraint("person_id", "week", name="uq_delivery_person_week"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycles.id", index=True, ondelete="CASCADE")
     person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
+    week: str  # the cycle's ISO week, here too so that a person has one delivery per week in all teams
     state: str = "claimed"
     answer: str = "pending"
     channel_id: str | None = None
@@ -243,3 +257,31 @@ class Digest(SQLModel, table=True):
     message_ts: str | None = None
     claimed_at: datetime
     posted_at: datetime | None = None
+
+
+class PublishedWeek(SQLModel, table=True):
+    """A closed team-week's figures, computed once over that week's cohort and never recomputed.
+
+    ``figures`` holds only what may be shown (``bot.digest.stored``): a figure withheld by the privacy
+    floor is not stored at all, so no later view, sum or difference can bring it back.
+    """
+
+    __tablename__ = "published_weeks"
+    __table_args__ = (UniqueConstraint("team_id", "week", name="uq_published_team_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="teams.id", index=True, ondelete="CASCADE")
+    week: str
+    published_at: datetime
+    figures: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class PublishedOrgWeek(SQLModel, table=True):
+    """The org roll-up of one ISO week, computed once when every team has closed that week."""
+
+    __tablename__ = "published_org_weeks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: str = Field(unique=True)
+    published_at: datetime
+    figures: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

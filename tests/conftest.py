@@ -117,3 +117,29 @@ def action_ids(blocks: list[dict]) -> list[str]:
 def drain(app) -> None:
     """Wait until every listener's after-ack work has finished (the app takes no more requests after)."""
     app.listener_runner.listener_executor.shutdown(wait=True)
+
+
+def close_week(engine, team, week: str | None = None):
+    """Close a team-week now, as posting its digest does: its figures are published (once) and returned.
+    Without ``week``: the team's current retro week."""
+    from datetime import UTC, datetime
+
+    from bot.services import publication
+    from storage.engine import session_scope
+
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        return publication.publish(session, team, week or publication.current_week(team, now), now)
+
+
+MIDWEEK = "2026-11-25T12:00:00Z"  # Wednesday of ISO week 2026-W48: Payments (prompt Mon, digest Fri) is open
+
+
+@pytest.fixture
+def midweek():
+    """A deterministic "now" in the middle of an open retro week that keeps ticking (requests stay signed):
+    a week's figures exist only once it closes, so tests that answer "this week" must not run on a weekend."""
+    from freezegun import freeze_time
+
+    with freeze_time(MIDWEEK, tick=True) as frozen:
+        yield frozen

@@ -58,9 +58,17 @@ def test_team_create_validates_and_creates(env, users, capsys):
     assert main(["team", "create", "X", "--channel", "general", "--member", users[0].id, "--tz", "Europe/Berlin",
                  "--prompt", "mon 10:00", "--digest", "fri 16:00"]) == 1  # fmt: skip
     assert "--channel 'general' is not a Slack channel ID" in capsys.readouterr().err
-    assert main(["team", "create", "X", "--channel", CHANNEL, "--member", users[0].id, "--tz", "Mars/Olympus",
+    three = [arg for u in users[:3] for arg in ("--member", u.id)]
+    assert main(["team", "create", "X", "--channel", CHANNEL, *three, "--tz", "Mars/Olympus",
                  "--prompt", "mon 10:00", "--digest", "fri 16:00"]) == 1  # fmt: skip
     assert "not an IANA time zone" in capsys.readouterr().err
+    # fewer than 3 people (the same one twice counts once): no team, as its figures would be theirs alone
+    two = ["--member", users[0].id, "--member", users[1].id, "--member", users[0].id]
+    assert main(["team", "create", "X", "--channel", CHANNEL, *two, "--tz", "Europe/Berlin",
+                 "--prompt", "mon 10:00", "--digest", "fri 16:00"]) == 1  # fmt: skip
+    assert "a team needs at least 3 different --member" in capsys.readouterr().err
+    assert _create(users, "--min-respondents", "2") == 1
+    assert "--min-respondents must be at least 3" in capsys.readouterr().err
     assert _create(users, "--manager", "bob") == 1
     assert "--manager 'bob' is not a Slack user ID" in capsys.readouterr().err
     assert _create(users, "--min-respondents", "4", "--manager", users[1].id) == 0
@@ -88,16 +96,29 @@ def test_prompts_send_is_idempotent(env, users, slack, capsys):
 
 
 def test_digest_prints_and_posts_once(env, users, slack, capsys):
+    from freezegun import freeze_time
+
     _slack_env(env)
-    _create(users)
-    assert main(["digest", "--team", "Payments", "--week", "2026-W47"]) == 0
-    assert "Weekly AI retro: Payments, 2026-W47" in capsys.readouterr().out
-    assert slack.calls("chat.postMessage") == []
-    assert main(["digest", "--team", "Payments", "--week", "2026-W47", "--post"]) == 0
-    assert main(["digest", "--team", "Payments", "--week", "2026-W47", "--post"]) == 0
-    assert "Already posted for 2026-W47" in capsys.readouterr().out
-    assert len(slack.calls("chat.postMessage")) == 1
-    assert main(["digest", "--team", "Payments", "--week", "2026-47"]) == 1
+    with freeze_time("2026-11-25T12:00:00Z", tick=True):  # Wednesday of 2026-W48, 13:00 in Berlin
+        _create(users)
+        assert main(["prompts", "send", "--team", "Payments"]) == 0
+        capsys.readouterr()
+        # this week is open until Friday 16:00: its progress, no figures
+        assert main(["digest", "--team", "Payments"]) == 0
+        out = capsys.readouterr().out
+        assert "Weekly AI retro: Payments, 2026-W48 (still open)" in out and "So far 0 of 5 people answered." in out
+        assert "(Fri 27 Nov, 16:00, or when a manager posts the digest)" in out
+        assert "answered (" not in out and "Nobody was prompted" not in out
+        # last week has closed: its digest (nobody was prompted then)
+        assert main(["digest", "--team", "Payments", "--week", "2026-W47"]) == 0
+        out = capsys.readouterr().out
+        assert "Weekly AI retro: Payments, 2026-W47\n" in out and "Nobody was prompted this week." in out
+        assert slack.calls("chat.postMessage")[5:] == []  # the 5 prompts only
+        assert main(["digest", "--team", "Payments", "--week", "2026-W47", "--post"]) == 0
+        assert main(["digest", "--team", "Payments", "--week", "2026-W47", "--post"]) == 0
+        assert "Already posted for 2026-W47" in capsys.readouterr().out
+        assert [c.args["channel"] for c in slack.calls("chat.postMessage")[5:]] == [CHANNEL]
+        assert main(["digest", "--team", "Payments", "--week", "2026-47"]) == 1
 
 
 def test_import_usage_names_the_bad_line_and_imports_nothing(env, users, tmp_path, capsys):
@@ -113,9 +134,19 @@ def test_import_usage_names_the_bad_line_and_imports_nothing(env, users, tmp_pat
     assert "Imported 2 rows" in out and "1 matched" in out and "someone@else.example" in out
 
 
-def test_demo_runs_a_whole_week_and_prints_the_digest(tmp_path):
+@pytest.mark.parametrize(
+    "today",
+    ["2026-11-25T12:00:00Z", "2026-11-28T12:00:00Z"],  # a Wednesday, and a Saturday after the digest time
+    ids=["midweek", "weekend"],
+)
+def test_demo_runs_a_whole_week_and_prints_the_digest(tmp_path, today):
+    """Whatever the day it is run, the demo plays its weeks (7 earlier ones, then this one) in order and
+    prints this week's digest with the trend over them."""
+    from freezegun import freeze_time
+
     out = io.StringIO()
-    assert run_demo(out=out, chart_dir=tmp_path) == 0
+    with freeze_time(today, tick=True):
+        assert run_demo(out=out, chart_dir=tmp_path) == 0
     text = out.getvalue()
     chart = tmp_path / "airetro-demo-chart.png"  # the PNG uploaded into the digest's thread, saved
     assert "Chart uploaded into the digest's thread as airetro-payments-" in text and f"a copy: {chart}" in text
@@ -124,8 +155,13 @@ def test_demo_runs_a_whole_week_and_prints_the_digest(tmp_path):
     assert "one reminder each to 1 member(s) who had not answered" in text  # ken; margaret skipped
     assert "4 of 5 answered (80%)" in text
     assert "3 moments logged" in text
-    assert "Tokens used in member-weeks with no reported outcome (volume without value): 54%." in text
-    assert "(@ada)" in text and "(anonymous)" in text
+    # only ada and grace report outcomes: the share of tokens without one is withheld, and grace's anonymous
+    # highlight too (only two members logged); ada's named one is shown
+    assert (
+        "Tokens used in member-weeks with no reported outcome (volume without value): not shown, as fewer than 3 "
+        "members are on one side (with or without an outcome)." in text
+    )
+    assert "(@ada)" in text and "(anonymous)" not in text and "flaky settlement job" not in text
     # 7 earlier weeks with the same 3 outcomes on 60% of the tokens: volume rose, value did not
     assert "Volume without value: tokens +67% vs 4-week average, reported outcomes flat (+0%)" in text
     assert "Tokens: 2.0M · 2.0M · 2.0M · 2.0M · 2.0M · 2.0M · 2.0M · 3.3M" in text

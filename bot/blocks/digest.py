@@ -6,7 +6,8 @@ from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlo
 
 from bot.blocks.text import HEADER_TEXT_LIMIT, text_sections
 from bot.digest.figures import DigestFigures
-from bot.digest.sections import PRIVACY_NOTE, SLACK_STYLE, digest_sections, title
+from bot.digest.progress import Progress, progress_lines
+from bot.digest.sections import PRIVACY_NOTE, SLACK_STYLE, digest_sections, digest_text, title
 from bot.formatting import clip
 
 
@@ -16,3 +17,24 @@ def digest_blocks(figures: DigestFigures) -> list[Block]:
         blocks += text_sections(section.title, section.lines)
     blocks += [DividerBlock(), ContextBlock(elements=[MarkdownTextObject(text=PRIVACY_NOTE)])]
     return blocks
+
+
+def progress_title(p: Progress) -> str:
+    return f"Weekly AI retro: {p.team}, {p.week} (still open)"
+
+
+def progress_text(p: Progress) -> str:
+    return "\n".join([progress_title(p), *progress_lines(p)])
+
+
+def progress_blocks(p: Progress) -> list[Block]:
+    """An open week: how many have answered so far, and when the figures will be computed (none before)."""
+    return [HeaderBlock(text=clip(progress_title(p), HEADER_TEXT_LIMIT)), *text_sections("So far", progress_lines(p))]
+
+
+def view_blocks(view: DigestFigures | Progress) -> list[Block]:
+    return progress_blocks(view) if isinstance(view, Progress) else digest_blocks(view)
+
+
+def view_text(view: DigestFigures | Progress) -> str:
+    return progress_text(view) if isinstance(view, Progress) else digest_text(view)

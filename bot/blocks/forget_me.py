@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, Sec
 from slack_sdk.models.views import View
 
 from bot.blocks.text import text_sections
+from bot.digest.sections import plural
 from bot.formatting import bold_names
 from bot.services.forget import Holdings
 
@@ -32,17 +33,20 @@ def team_list(names: Sequence[str]) -> str:
 
 
 def holding_lines(h: Holdings) -> list[str]:
-    """Each kind of row, counted (the profile row last, as it is what the rest hangs off)."""
-    lines = [
-        f"{h.moments} moment(s) you logged",
-        f"{h.answers} weekly prompt(s) to you and your answers to them",
-        f"{h.token_summaries} weekly token summary(ies)",
-        f"{h.usage_records} usage record(s)",
-        f"{h.activity_records} provider activity record(s)",
-        f"{h.identities} usage key mapping(s) to you",
-        f"{h.memberships} team membership(s)",
-        f"{h.manager_roles} manager role(s)",
+    """Each kind held, counted; kinds of which nothing is held are left out (the profile row last, as it is
+    what the rest hangs off). Shared by the forget-me confirmation and ``/airetro privacy``."""
+    counted = [
+        (h.answers, plural(h.answers, "week") + " of prompts and your answers"),
+        (h.moments, plural(h.moments, "moment") + " you logged"),
+        (h.token_summaries, plural(h.token_summaries, "weekly token summary", "weekly token summaries")),
+        (h.usage_records, plural(h.usage_records, "usage record") + " (tokens and dollars per day and model)"),
+        (h.activity_records, plural(h.activity_records, "provider activity record")),
+        (h.identities, plural(h.identities, "identity mapping") + " (usage keys that are yours)"),
+        (h.named_highlights, plural(h.named_highlights, "highlight") + " you shared with your name in past digests"),
+        (h.memberships, plural(h.memberships, "team membership")),
+        (h.manager_roles, plural(h.manager_roles, "manager role")),
     ]
+    lines = [line for n, line in counted if n]
     if h.person:
         lines.append("your profile (Slack ID, e-mail, time zone, prompt pause setting)")
     return lines

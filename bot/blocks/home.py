@@ -22,11 +22,12 @@ from slack_sdk.models.views import View
 
 from bot import formatting as fmt
 from bot import vocabulary as v
-from bot.blocks.digest import digest_blocks
+from bot.blocks.digest import view_blocks
 from bot.blocks.me import me_blocks
 from bot.blocks.summary import summary_blocks
 from bot.blocks.text import SECTION_TEXT_LIMIT
 from bot.digest.figures import DigestFigures
+from bot.digest.progress import Progress
 from bot.digest.sections import PRIVACY_NOTE
 from bot.digest.summary import SummaryFigures
 from bot.services.summaries import MyWeek
@@ -70,6 +71,7 @@ class MyTeamWeek:
     team_paused: bool
     answer: str | None  # vocabulary answer; None: not asked yet this week
     moments: int = 0
+    counted_in: str | None = None  # the team the viewer counts in instead (one team a week), if not this one
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,11 @@ def _name(team: str) -> str:
 
 
 def prompt_line(t: MyTeamWeek) -> str:
+    if t.counted_in is not None:
+        return (
+            f"You count in *{_name(t.counted_in)}* (one team a week), so your prompt comes from there. "
+            f"`/airetro primary {_name(t.team)}` counts you here instead."
+        )
     if t.team_paused:
         return ":double_vertical_bar: The team is paused by its managers: no prompts for now."
     if t.me_paused or t.next_prompt is None:
@@ -138,7 +145,8 @@ def _status_block(t: MyTeamWeek) -> SectionBlock:
 def _post_confirm(panel: TeamPanel) -> ConfirmObject:
     text = (
         f"Post the {panel.digest_week} digest for {fmt.clip(fmt.one_line(panel.summary.team), TEAM_NAME_CHARS)} "
-        "to the team channel now? Everyone there sees it, and a week's digest is posted once."
+        "to the team channel now? Everyone there sees it. Posting closes the week: its figures are computed "
+        "now, once, and answers after this don't change them."
     )
     return ConfirmObject(
         title="Post the digest now?",
@@ -229,10 +237,10 @@ def home_view(data: HomeData) -> View:
     return View(type="home", blocks=home_blocks(data))
 
 
-def digest_preview_view(figures: DigestFigures) -> View:
-    """This week's digest in a modal only the manager sees (at most 100 blocks)."""
+def digest_preview_view(figures: DigestFigures | Progress) -> View:
+    """This week's digest (or, while the week is open, how it is going) in a modal only the manager sees."""
     note = ContextBlock(elements=[MarkdownTextObject(text=PREVIEW_NOTE)])
-    blocks = [note, *digest_blocks(figures)]
+    blocks = [note, *view_blocks(figures)]
     return View(
         type="modal",
         callback_id=PREVIEW_CALLBACK_ID,

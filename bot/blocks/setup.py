@@ -38,6 +38,7 @@ from slack_sdk.models.views import View
 from bot.blocks.text import SECTION_TEXT_LIMIT
 from bot.formatting import clip, slack_escape
 from bot.schedule_spec import MAX_REMINDER_HOURS, Slot, parse_tz
+from storage.privacy import PRIVACY_FLOOR
 
 CALLBACK_ID = "team_setup_modal"
 NAME_MAX = 80
@@ -60,6 +61,11 @@ DIGEST_DAY = "digest_day"
 DIGEST_TIME = "digest_time"
 TZ = "tz"
 MIN_RESPONDENTS = "min_respondents"
+MIN_RESPONDENTS_HINT = (
+    f"At least {PRIVACY_FLOOR}. A week's figures are computed once, when it closes, over the people it prompted; "
+    "with fewer answers than this nothing but the answer count is shown, and tokens, dollars and provider "
+    "activity need this many people with data. Each person counts in one team a week."
+)
 SHARE_FREE_TEXT = "share_free_text"
 SHARE = "share"
 
@@ -304,11 +310,11 @@ def setup_view(values: SetupValues, team_id: int | None, usergroups: Sequence[Us
         InputBlock(
             block_id=MIN_RESPONDENTS,
             label="Minimum respondents",
-            hint="Below this many answers in a week, the team's figures are withheld everywhere.",
+            hint=MIN_RESPONDENTS_HINT,
             element=NumberInputElement(
                 action_id=action_id(MIN_RESPONDENTS),
                 is_decimal_allowed=False,
-                min_value=1,
+                min_value=PRIVACY_FLOOR,
                 max_value=MIN_RESPONDENTS_MAX,
                 initial_value=str(values.min_respondents),
             ),
@@ -452,8 +458,11 @@ def read_setup(state: Mapping[str, Any], *, has_usergroup_block: bool = True) ->
     members = _users(state, MEMBERS)
     if members is None:
         errors[MEMBERS] = "Pick people from this workspace."
-    elif membership == "people" and not members:
-        errors[MEMBERS] = "Pick at least one member, or choose a channel or user group above."
+    elif membership == "people" and len(set(members)) < PRIVACY_FLOOR:
+        errors[MEMBERS] = (
+            f"Pick at least {PRIVACY_FLOOR} members (or choose a channel or user group above): no figure is ever "
+            f"shown over fewer than {PRIVACY_FLOOR} people."
+        )
 
     usergroup = _chosen(state, USERGROUP) if has_usergroup_block else None
     if usergroup is not None and not _USERGROUP_RE.match(usergroup):
@@ -489,8 +498,11 @@ def read_setup(state: Mapping[str, Any], *, has_usergroup_block: bool = True) ->
         errors[TZ] = "Enter an IANA time zone such as Europe/Berlin."
 
     minimum = _whole_number(state, MIN_RESPONDENTS)
-    if minimum is None or not 1 <= minimum <= MIN_RESPONDENTS_MAX:
-        errors[MIN_RESPONDENTS] = f"Enter a whole number from 1 to {MIN_RESPONDENTS_MAX}."
+    if minimum is None or not PRIVACY_FLOOR <= minimum <= MIN_RESPONDENTS_MAX:
+        errors[MIN_RESPONDENTS] = (
+            f"Enter a whole number from {PRIVACY_FLOOR} to {MIN_RESPONDENTS_MAX}: no figure is ever shown over "
+            f"fewer than {PRIVACY_FLOOR} people, so that nobody's answers or tokens can be singled out."
+        )
 
     if errors:
         return SetupSubmission(name, None, errors)

@@ -87,7 +87,9 @@ def weekly_series(team: str, weeks: Sequence[DigestFigures]) -> WeeklySeries | N
         status=status,
         outcomes=tuple(f.moments if ok else None for f, ok in zip(weeks, shown, strict=True)),
         hours=tuple(f.hours_saved if ok else None for f, ok in zip(weeks, shown, strict=True)),
-        tokens=tuple(f.tokens if ok else None for f, ok in zip(weeks, shown, strict=True)) if has_tokens else None,
+        tokens=tuple(f.tokens if ok and f.tokens else None for f, ok in zip(weeks, shown, strict=True))
+        if has_tokens
+        else None,  # a week without token figures (none imported, or withheld) is a gap, never a zero
         min_respondents=weeks[-1].min_respondents,
     )
 

@@ -2,22 +2,28 @@
 
 Definitions (also in the README):
 
+* the *cohort* of a team-week: the people the team prompted that week (or who logged on their own). A
+  person is in one team's cohort a week at most (their primary team's), so no two teams' figures overlap;
 * *prompted*: members the weekly DM reached; *responded*: clicked anything (logged, "didn't help", skip);
-* *respondents*: members who gave a substantive answer (logged a moment or said AI didn't help). The
-  privacy threshold counts these; below it only the response rate is shown;
+* *respondents*: members who gave a substantive answer (logged a moment or said AI didn't help);
 * *estimated hours saved*: each moment's time-saved choice counted at its range midpoint
   (see ``bot.vocabulary.HOURS_SAVED``); "it cost me time" counts 0 hours and is reported as friction.
   Shown as the team's total and as the median per respondent (a "didn't help" answer counts 0 h);
 * *tokens / $ per outcome*: the team's tokens (cost) for the week divided by the moments logged;
-* *volume without value*: share of the team's tokens used in member-weeks that reported no outcome:
-  no moment logged (skipped, no answer) or "AI didn't help". Not shown when exactly one member-week
-  with tokens is on either side (with or without an outcome): the share would reveal that person's tokens;
+* *volume without value*: share of the team's tokens used by members who reported no outcome that week
+  (no moment logged, or "AI didn't help");
 * *provider activity*: what a provider's analytics say the members did with its tool that week
   (Claude Code: sessions, lines, commits, pull requests), summed over the team.
 
-Token and activity figures follow the same privacy threshold as answers: when fewer than the team's
-minimum number of members have usage (activity) for the week, a team total would be one or two
-people's own figures, so none is shown (``usage_withheld`` / ``activity_withheld``).
+The privacy floor (``PRIVACY_FLOOR`` = 3, or the team's higher minimum) applies to every figure:
+
+* fewer respondents than the floor: only "N of M answered" is shown, nothing else (``suppressed``);
+* tokens and dollars need at least the floor of members with usage (``usage_withheld``), provider
+  activity at least the floor of members with activity (``activity_withheld``);
+* the volume-without-value share needs at least the floor of members on each side (with and without a
+  reported outcome), otherwise one side's tokens would be one or two people's own (``share_withheld``);
+* an anonymous highlight is shown only when at least the floor of members logged a moment, so it cannot
+  be pinned on one of one or two people.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from statistics import median
 from typing import TYPE_CHECKING
 
 from bot import vocabulary as v
+from storage.privacy import PRIVACY_FLOOR
 
 if TYPE_CHECKING:
     from bot.digest.trend import Trend
@@ -36,9 +43,14 @@ if TYPE_CHECKING:
 _SUBSTANTIVE = (v.HELPED, v.DIDNT_HELP)  # the answers that count as respondents
 
 
-def share_discloses(token_weeks_split: tuple[int, int]) -> bool:
-    """True when one side of the volume-without-value split is a single member-week with tokens."""
-    return 1 in token_weeks_split
+def floor_of(min_respondents: int) -> int:
+    """The floor a team's figures are held to: its own minimum, never below ``PRIVACY_FLOOR``."""
+    return max(min_respondents, PRIVACY_FLOOR)
+
+
+def share_discloses(token_weeks_split: tuple[int, int], floor: int = PRIVACY_FLOOR) -> bool:
+    """True when a side of the volume-without-value split has fewer members with tokens than the floor."""
+    return min(token_weeks_split) < floor
 
 
 @dataclass(frozen=True)
@@ -135,16 +147,13 @@ class DigestFigures:
     activity: ActivityData | None = None  # team sums; None when no member has any
     usage_withheld: bool = False  # some usage, but from fewer members than the threshold: not shown
     activity_withheld: bool = False  # likewise for provider activity
+    share_withheld: bool = False  # tokens shown, but the volume-without-value share would expose a side
+    usage_through: str | None = None  # ISO date of the latest usage day in the week, when before its Sunday
     trend: Trend | None = None  # the last weeks up to this one (set by the digest service)
 
     @property
     def response_rate(self) -> float | None:
         return self.responded / self.prompted if self.prompted else None
-
-    @property
-    def share_withheld(self) -> bool:
-        """The volume-without-value share is left out because it would reveal one person's tokens."""
-        return bool(self.tokens) and share_discloses(self.token_weeks_split)
 
     @property
     def median_hours(self) -> float | None:
@@ -171,7 +180,9 @@ def compute_digest(
     *,
     share_free_text: bool = True,
 ) -> DigestFigures:
-    """The team-week's figures; ``share_free_text=False`` (the team's setting) keeps every highlight out."""
+    """The team-week's figures over its cohort ``members``, held to the privacy floor (see above);
+    ``share_free_text=False`` (the team's setting) keeps every highlight out."""
+    min_respondents = floor_of(min_respondents)
     answers = Counter(m.answer for m in members)
     responded = answers[v.HELPED] + answers[v.DIDNT_HELP] + answers[v.SKIPPED]
     respondents = answers[v.HELPED] + answers[v.DIDNT_HELP]
@@ -205,11 +216,13 @@ def compute_digest(
         sum(1 for m in members if m.tokens and m.without_value),
         sum(1 for m in members if m.tokens and not m.without_value),
     )
+    loggers = sum(1 for m in members if m.moments)
     highlights = tuple(
         Highlight(m.what, m.link, m.outcome, m.author if m.sharing == "named" else None)
         for m in moments
-        if share_free_text and m.sharing in ("anonymous", "named")
+        if share_free_text and (m.sharing == "named" or (m.sharing == "anonymous" and loggers >= min_respondents))
     )
+    share_hidden = bool(tokens) and share_discloses(split, min_respondents)
     return DigestFigures(
         **base,
         suppressed=False,
@@ -226,13 +239,14 @@ def compute_digest(
         highlights=highlights,
         tokens=tokens,
         cost_usd=cost,
-        tokens_without_value=idle_tokens,
-        token_weeks_split=split,
+        tokens_without_value=0 if share_hidden else idle_tokens,
+        token_weeks_split=(0, 0) if share_hidden else split,
         tokens_per_outcome=tokens / len(moments) if moments and tokens else None,
         cost_per_outcome=cost / len(moments) if moments and cost else None,
         hours_per_100_usd=hours_saved / cost * 100 if cost else None,
-        tokens_without_value_share=idle_tokens / tokens if tokens and not share_discloses(split) else None,
+        tokens_without_value_share=idle_tokens / tokens if tokens and not share_hidden else None,
         activity=None if activity_withheld else sum_activity(m.activity for m in members),
         usage_withheld=usage_withheld,
         activity_withheld=activity_withheld,
+        share_withheld=share_hidden,
     )

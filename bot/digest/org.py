@@ -6,8 +6,8 @@
   it reaches the largest of the folded teams' minimums (people counted once); otherwise only the number
   of such teams is given, and the org totals leave them out (so no subtraction reveals them);
 * teams that sent no prompts that week are counted, nothing more;
-* org totals are over the shown teams and a shown "other" line, each person once (a member of two
-  teams has one token total, and answered in both).
+* org totals add up the shown teams' published figures and a shown "other" line (a person counts in one
+  team a week, so nobody is counted twice); a figure a team withholds is left out of the totals too.
 Never an individual's tokens: team and org sums only.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot import formatting as fmt
 from bot import vocabulary as v
-from bot.digest.figures import DigestFigures, MemberWeekData, compute_digest
+from bot.digest.figures import DigestFigures, MemberWeekData, compute_digest, floor_of, sum_activity
 from bot.digest.sections import Section, activity_line, plural
 
 ORG_NAME = "Org"
@@ -77,31 +77,85 @@ def merge_people(members: Sequence[MemberWeekData]) -> list[MemberWeekData]:
     return merged + anonymous
 
 
-def compute_org(week: str, teams: Sequence[TeamWeek]) -> OrgFigures:
-    figures = [(t, compute_digest(t.name, week, t.members, t.min_respondents, share_free_text=False)) for t in teams]
-    ran = [(t, f) for t, f in figures if f.prompted or f.responded]
-    shown = sorted(((t, f) for t, f in ran if not f.suppressed), key=lambda tf: tf[0].name.lower())
-    folded = [t for t, f in ran if f.suppressed]
+def combine(name: str, week: str, parts: Sequence[DigestFigures]) -> DigestFigures:
+    """Figures that may each be shown, added up (org totals). Only sums of shown figures: a figure a part
+    withholds (its usage, its volume-without-value share, its activity) is left out of the sum too, so the
+    total never exposes what the part hid. Medians are over every part's respondents together."""
+    shown = [f for f in parts if not f.suppressed]
+    usage = [f for f in shown if not f.usage_withheld]
+    shared = [f for f in usage if f.tokens and not f.share_withheld]
+    outcomes: dict[str, int] = {}
+    quality: dict[str, int] = {}
+    for f in shown:
+        for key, n in f.outcomes.items():
+            outcomes[key] = outcomes.get(key, 0) + n
+        for key, n in f.quality.items():
+            quality[key] = quality.get(key, 0) + n
+    moments = sum(f.moments for f in shown)
+    hours = sum(f.hours_saved for f in shown)
+    tokens = sum(f.tokens for f in usage)
+    cost = sum(f.cost_usd for f in usage)
+    share_tokens = sum(f.tokens for f in shared)
+    idle = sum(f.tokens_without_value for f in shared)
+    return DigestFigures(
+        team=name,
+        week=week,
+        min_respondents=max((f.min_respondents for f in shown), default=0),
+        members=sum(f.members for f in shown),
+        prompted=sum(f.prompted for f in shown),
+        responded=sum(f.responded for f in shown),
+        respondents=sum(f.respondents for f in shown),
+        helped=sum(f.helped for f in shown),
+        didnt_help=sum(f.didnt_help for f in shown),
+        skipped=sum(f.skipped for f in shown),
+        suppressed=not shown,
+        moments=moments,
+        outcomes={key: outcomes[key] for key in v.OUTCOMES if outcomes.get(key)},
+        hours_saved=hours,
+        respondent_hours=tuple(sorted(h for f in shown for h in f.respondent_hours)),
+        quality={key: quality[key] for key in v.QUALITY if quality.get(key)},
+        would_not_have_happened=sum(f.would_not_have_happened for f in shown),
+        would_have_happened_later=sum(f.would_have_happened_later for f in shown),
+        friction=sum(f.friction for f in shown),
+        tokens=tokens,
+        cost_usd=cost,
+        tokens_without_value=idle,
+        tokens_per_outcome=tokens / moments if moments and tokens else None,
+        cost_per_outcome=cost / moments if moments and cost else None,
+        hours_per_100_usd=hours / cost * 100 if cost else None,
+        tokens_without_value_share=idle / share_tokens if share_tokens else None,
+        activity=sum_activity(f.activity for f in shown if not f.activity_withheld),
+        usage_withheld=any(f.usage_withheld for f in shown),
+        share_withheld=any(f.share_withheld for f in usage if f.tokens),
+    )
+
+
+def compute_org(
+    week: str, published: Sequence[DigestFigures], folded: Sequence[TeamWeek], not_run: int = 0
+) -> OrgFigures:
+    """The roll-up of ``week`` from each team's published figures.
+
+    ``published``: the teams whose week ran and was shown; ``folded``: the cohorts of the teams whose week
+    ran but was withheld (too few respondents), folded into one "other" group that is shown only when it
+    reaches the largest of their floors; the org totals add up the shown teams and a shown "other" only.
+    """
+    shown = sorted(published, key=lambda f: f.team.lower())
     other = None
-    threshold = max((t.min_respondents for t in folded), default=0)
+    threshold = max((floor_of(t.min_respondents) for t in folded), default=0)
     if folded:
         group = merge_people([m for t in folded for m in t.members])
-        other = compute_digest(f"Other ({len(folded)} teams)", week, group, threshold, share_free_text=False)
+        other = compute_digest(f"Other ({plural(len(folded), 'team')})", week, group, threshold, share_free_text=False)
         other = None if other.suppressed else other
-    counted = [t for t, _ in shown] + (folded if other else [])
-    totals = None
-    if counted:
-        everyone = merge_people([m for t in counted for m in t.members])
-        totals = compute_digest(ORG_NAME, week, everyone, 0, share_free_text=False)
+    counted = [*shown, *([other] if other else [])]
     return OrgFigures(
         week=week,
-        teams=tuple(f for _, f in shown),
+        teams=tuple(shown),
         other=other,
         folded=len(folded),
         other_min_respondents=threshold,
-        not_run=len(figures) - len(ran),
-        totals=totals,
-        counted_teams=len(counted),
+        not_run=not_run,
+        totals=combine(ORG_NAME, week, counted) if counted else None,
+        counted_teams=len(shown) + (len(folded) if other else 0),
     )
 
 
@@ -138,7 +192,7 @@ def org_sections(
     if max_lines is not None and len(lines) > max_lines:
         lines = [*lines[:max_lines], f"…and {len(lines) - max_lines} more teams (`airetro digest --org` lists all)."]
     if org.other is not None:
-        lines.append(team_line(org.other, f"Other ({org.folded} teams with too few answers on their own)"))
+        lines.append(team_line(org.other, f"Other ({plural(org.folded, 'team')} with too few answers on their own)"))
     elif org.folded:
         lines.append(
             f"{plural(org.folded, 'team')} had too few answers to show, even together "
@@ -168,6 +222,8 @@ def _total_lines(org: OrgFigures) -> list[str]:
         lines.append(activity)
     if org.folded and org.other is None:
         lines.append(f"Totals leave out the {plural(org.folded, 'team')} with too few answers.")
+    if t.usage_withheld:
+        lines.append("Token totals leave out teams with too few members with usage to show theirs.")
     return lines
 
 

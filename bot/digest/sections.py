@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from bot import formatting as fmt
 from bot import vocabulary as v
@@ -47,8 +48,9 @@ def _counts(counts: dict[str, int], labels: dict[str, str]) -> str:
     return " · ".join(f"{labels[key].lower()} {n}" for key, n in counts.items())
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and the word, singular or plural (``many``, else the word + "s"): "1 moment", "3 moments"."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
 
 
 def hours_line(total: float, median: float | None, per: str = "respondent") -> str:
@@ -58,9 +60,13 @@ def hours_line(total: float, median: float | None, per: str = "respondent") -> s
     return line + "."
 
 
-def idle_share_line(share: float | None) -> str:
-    """The volume-without-value line; ``None``: withheld, as one side of the split is one person."""
-    shown = fmt.percent(share) if share is not None else "not shown, as it would reveal one person's tokens"
+def idle_share_line(share: float | None, floor: int = 3) -> str:
+    """The volume-without-value line; ``None``: withheld, as a side of the split has too few people."""
+    shown = (
+        fmt.percent(share)
+        if share is not None
+        else f"not shown, as fewer than {floor} members are on one side (with or without an outcome)"
+    )
     return f"Tokens used in member-weeks with no reported outcome (volume without value): {shown}."
 
 
@@ -79,15 +85,19 @@ def _responses(f: DigestFigures) -> Section:
     if not f.prompted:
         return Section("Responses", ("Nobody was prompted this week.",))
     rate = fmt.percent(f.response_rate or 0.0)
+    if f.suppressed:
+        return Section(
+            "Responses",
+            (
+                f"{f.responded} of {f.prompted} answered ({rate}).",
+                f"Fewer than {f.min_respondents} people gave an answer, so nothing more is shown this week: "
+                "that keeps each answer anonymous.",
+            ),
+        )
     lines = [
         f"{f.responded} of {f.prompted} answered ({rate}): {f.helped} logged where AI helped, "
         f"{f.didnt_help} said it didn't help, {f.skipped} skipped."
     ]
-    if f.suppressed:
-        lines.append(
-            f"Only {f.respondents} gave an answer, fewer than the {f.min_respondents} needed to keep answers "
-            "anonymous, so no breakdown is shown this week."
-        )
     return Section("Responses", tuple(lines))
 
 
@@ -96,7 +106,7 @@ def _outcomes(f: DigestFigures) -> Section:
         return Section("Outcomes", ("No moments logged this week.",))
     kinds = ", ".join(f"{n} × {v.OUTCOMES[key].lower()}" for key, n in f.outcomes.items())
     lines = [
-        f"{f.moments} moments logged: {kinds}.",
+        f"{plural(f.moments, 'moment')} logged: {kinds}.",
         hours_line(f.hours_saved, f.median_hours),
         f"Quality vs without AI: {_counts(f.quality, v.QUALITY)}.",
         f"Would not have happened without AI: {f.would_not_have_happened} (would have happened later: "
@@ -117,7 +127,11 @@ def _value_per_token(f: DigestFigures) -> Section:
         )
     if not f.tokens:
         return Section("Value per token", ("No token usage imported for this week.",))
-    lines = [f"Team usage: {fmt.tokens(f.tokens)} tokens, {fmt.dollars(f.cost_usd)}."]
+    through = ""
+    if f.usage_through:
+        day = date.fromisoformat(f.usage_through)
+        through = f" (usage imported up to {day:%a} {day.day} {day:%b}; later usage is not added to a closed week)"
+    lines = [f"Team usage: {fmt.tokens(f.tokens)} tokens, {fmt.dollars(f.cost_usd)}{through}."]
     if f.tokens_per_outcome is not None:
         per_outcome = f"{fmt.tokens(f.tokens_per_outcome)} tokens"
         if f.cost_per_outcome is not None:
@@ -126,7 +140,7 @@ def _value_per_token(f: DigestFigures) -> Section:
     if f.hours_per_100_usd is not None:
         lines.append(f"Time saved per $100 of tokens: {fmt.hours(round(f.hours_per_100_usd, 1))}.")
     if f.tokens_without_value_share is not None or f.share_withheld:
-        lines.append(idle_share_line(f.tokens_without_value_share))
+        lines.append(idle_share_line(f.tokens_without_value_share, f.min_respondents))
     return Section("Value per token", tuple(lines))
 
 

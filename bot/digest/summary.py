@@ -13,7 +13,8 @@ from statistics import median
 
 from bot import formatting as fmt
 from bot import vocabulary as v
-from bot.digest.figures import ActivityData, DigestFigures, share_discloses, sum_activity
+from bot.digest.figures import ActivityData, DigestFigures, sum_activity
+from bot.digest.progress import Progress, progress_lines
 from bot.digest.sections import activity_line, hours_line, idle_share_line
 from bot.digest.trend import MIN_BASELINE_WEEKS, Trend, comparison_line, compute_trend
 
@@ -37,8 +38,10 @@ class SummaryFigures:
     respondent_hours: tuple[float, ...] = ()  # every respondent-week's hours, sorted: for the median only
     tokens_without_value: int = 0
     token_weeks_split: tuple[int, int] = (0, 0)  # member-weeks with tokens: (without, with) a reported outcome
+    share_tokens: int = 0  # tokens of the weeks whose volume-without-value share may be shown
     activity: ActivityData | None = None
     trend: Trend | None = None
+    open_week: Progress | None = None  # the week still open: how many answered so far, no figures
 
     @property
     def first_week(self) -> str:
@@ -67,13 +70,13 @@ class SummaryFigures:
 
     @property
     def tokens_without_value_share(self) -> float | None:
-        if not self.tokens or share_discloses(self.token_weeks_split):
-            return None
-        return self.tokens_without_value / self.tokens
+        """Over the shown weeks whose own share could be shown (a week that withheld it adds nothing)."""
+        return self.tokens_without_value / self.share_tokens if self.share_tokens else None
 
 
 def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
     shown = [w for w in weeks if not w.suppressed]
+    shared = [w for w in shown if w.tokens and not w.usage_withheld and w.tokens_without_value_share is not None]
     ran = [w for w in weeks if w.prompted or w.responded]  # a week with no prompts is not "withheld"
     outcomes: Counter[str] = Counter()
     for week in shown:
@@ -91,12 +94,13 @@ def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
         would_not_have_happened=sum(w.would_not_have_happened for w in shown),
         friction=sum(w.friction for w in shown),
         didnt_help=sum(w.didnt_help for w in shown),
-        tokens=sum(w.tokens for w in shown),
-        cost_usd=sum(w.cost_usd for w in shown),
+        tokens=sum(w.tokens for w in shown if not w.usage_withheld),
+        cost_usd=sum(w.cost_usd for w in shown if not w.usage_withheld),
         respondent_hours=tuple(sorted(h for w in shown for h in w.respondent_hours)),
-        tokens_without_value=sum(w.tokens_without_value for w in shown),
-        token_weeks_split=(sum(w.token_weeks_split[0] for w in shown), sum(w.token_weeks_split[1] for w in shown)),
-        activity=sum_activity(w.activity for w in shown),
+        tokens_without_value=sum(w.tokens_without_value for w in shared),
+        token_weeks_split=(sum(w.token_weeks_split[0] for w in shared), sum(w.token_weeks_split[1] for w in shared)),
+        share_tokens=sum(w.tokens for w in shared),
+        activity=sum_activity(w.activity for w in shown if not w.activity_withheld),
         trend=compute_trend(weeks),
     )
 
@@ -158,9 +162,11 @@ def summary_lines(s: SummaryFigures) -> list[str]:
             if s.hours_per_100_usd is not None:
                 usage += f"; {fmt.hours(round(s.hours_per_100_usd, 1))} saved per $100"
             lines.append(usage + ".")
-            lines.append(idle_share_line(s.tokens_without_value_share))
+            lines.append(idle_share_line(s.tokens_without_value_share, max(w.min_respondents for w in s.weeks)))
         else:
             lines.append("No token usage imported for these weeks.")
         lines.append(_trend_line(s))
     lines += [week_line(w) for w in reversed(s.weeks)]
+    if s.open_week is not None:
+        lines.append(f"{s.open_week.week} (still open): {progress_lines(s.open_week)[0]}")
     return lines

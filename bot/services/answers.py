@@ -83,7 +83,8 @@ def record_direct_moment(
         return False
     with session_scope(engine) as session:
         person = tq.get_person(session, user_id)
-        delivery = cq.direct_delivery(session, team_id, week, person.id)
+        counts_in = tq.primary_teams(session, [person.id]).get(person.id, team_id)  # one team a week: theirs
+        delivery = cq.direct_delivery(session, counts_in, week, person.id)
         if cq.add_moment(session, delivery.id, view_id, fields) is None:
             return False
         cq.set_answer(session, delivery, v.HELPED)

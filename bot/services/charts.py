@@ -13,11 +13,8 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
-from sqlalchemy import Engine
 
 from bot.digest.figures import DigestFigures
-from bot.services import digests  # a module import: digests imports this module too
-from storage.engine import session_scope
 from storage.models import Team
 
 log = logging.getLogger(__name__)
@@ -43,13 +40,6 @@ def draw(team: Team, weeks: Sequence[DigestFigures]) -> bytes | None:
     return weekly_chart(team.name, list(weeks))
 
 
-def team_chart(engine: Engine, team: Team, week: str) -> bytes | None:
-    """PNG of the team's ``CHART_WEEKS`` weeks ending with ``week``; ``None`` if no week may be shown."""
-    with session_scope(engine) as session:
-        weeks = digests.recent_figures(session, team, week, CHART_WEEKS)
-    return draw(team, weeks)
-
-
 def chart_filename(team: Team, week: str) -> str:
     slug = "-".join("".join(c if c.isalnum() else " " for c in team.name.lower()).split()) or "team"
     return f"airetro-{slug}-{week}.png"
@@ -69,18 +59,6 @@ def upload_chart(client: WebClient, team: Team, week: str, channel: str, thread_
         initial_comment=CHART_COMMENT,
     )
     log.info("uploaded the digest chart for %s %s", team.name, week)
-
-
-def upload_digest_chart(engine: Engine, client: WebClient, team: Team, week: str, channel: str, thread_ts: str) -> bool:
-    """Draw the team-week's chart and upload it into the thread; False (nothing uploaded) when there is no chart.
-
-    Slack errors propagate: the caller decides what a failed chart means.
-    """
-    png = team_chart(engine, team, week)
-    if png is None:
-        return False
-    upload_chart(client, team, week, channel, thread_ts, png)
-    return True
 
 
 def prepare_digest_chart(team: Team, week: str, weeks: Sequence[DigestFigures]) -> DigestChart:

@@ -1,4 +1,8 @@
-"""Computing a team's weekly digest from storage and posting it once per team-week; the org roll-up."""
+"""A team's weekly digest, read from its published figures and posted once per team-week; the org roll-up.
+
+Figures come only from published (closed) weeks, see ``bot.services.publication``: posting a digest closes
+its week, and a preview of a week that is still open shows how many have answered, never figures.
+"""
 
 from __future__ import annotations
 
@@ -11,24 +15,21 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import vocabulary as v
 from bot.blocks.digest import digest_blocks
 from bot.blocks.org_digest import org_digest_blocks
-from bot.digest.figures import ActivityData, DigestFigures, MemberWeekData, MomentData, compute_digest
-from bot.digest.org import MAX_TEAM_LINES, OrgFigures, TeamWeek, compute_org, org_text
+from bot.digest import stored
+from bot.digest.figures import DigestFigures
+from bot.digest.org import MAX_TEAM_LINES, ORG_NAME, OrgFigures, TeamWeek, combine, compute_org, org_text
+from bot.digest.progress import Progress
 from bot.digest.sections import digest_text
 from bot.digest.trend import TREND_WEEKS, compute_trend
 from bot.formatting import clip, slack_escape
-from bot.schedule_spec import cycle_week_at, parse_tz
-from bot.services import charts
-from bot.services.teams import prompt_slot
+from bot.services import charts, publication
 from storage.engine import session_scope
 from storage.models import Digest, Team
-from storage.queries import cycles as cq
 from storage.queries import digests as dq
+from storage.queries import published as pq
 from storage.queries import teams as tq
-from storage.queries.activity import ActivityTotals, activity_by_person_week
-from storage.queries.usage import token_summaries
 from storage.weeks import week_key, weeks_back
 
 log = logging.getLogger(__name__)
@@ -37,61 +38,20 @@ FALLBACK_TEXT_LIMIT = 3000
 
 def digest_week(team: Team, now: datetime | None = None) -> str:
     """The week a digest posted ``now`` reports on (the week of the latest prompt)."""
-    return cycle_week_at(prompt_slot(team), now or datetime.now(UTC), parse_tz(team.tz))
+    return publication.current_week(team, now or datetime.now(UTC))
 
 
-def _activity(totals: ActivityTotals | None) -> ActivityData | None:
-    if totals is None:
-        return None
-    return ActivityData(totals.sessions, totals.lines_added, totals.lines_removed, totals.commits, totals.pull_requests)
+def empty_week(team: Team, week: str) -> DigestFigures:
+    """A week with no figures to show (still open, in a trend or chart window): not drawn, no figures."""
+    return DigestFigures(team.name, week, team.min_respondents, 0, 0, 0, 0, 0, 0, 0, suppressed=True)
 
 
-def member_data(session: Session, team: Team, week: str) -> list[MemberWeekData]:
-    """Every current member's week as plain data: answer, moments, token summary, provider activity."""
-    weeks = cq.member_weeks(session, team.id, week)
-    person_ids = [mw.person.id for mw in weeks]
-    summaries = token_summaries(session, person_ids, week)
-    activity = activity_by_person_week(session, person_ids, week)
-    members = []
-    for mw in weeks:
-        summary, done = summaries.get(mw.person.id), activity.get(mw.person.id)
-        moments = tuple(
-            MomentData(
-                outcome=m.outcome,
-                time_saved=m.time_saved,
-                quality=m.quality,
-                counterfactual=m.counterfactual,
-                tool=m.tool,
-                what=m.what,
-                link=m.link,
-                sharing=m.sharing,
-                author=mw.person.slack_user_id,
-            )
-            for m in mw.moments
-        )
-        members.append(
-            MemberWeekData(
-                answer=mw.delivery.answer if mw.delivery else v.PENDING,
-                prompted=mw.delivery is not None and mw.delivery.state in cq.ASKED_STATES,
-                moments=moments,
-                tokens=summary.tokens if summary else 0,
-                cost_usd=summary.cost_usd if summary else 0.0,
-                activity=_activity(done),
-                person=mw.person.slack_user_id,
-            )
-        )
-    return members
-
-
-def team_figures(session: Session, team: Team, week: str) -> DigestFigures:
-    """The team-week's figures alone (no trend): what each week of a summary or chart is made of."""
-    members = member_data(session, team, week)
-    return compute_digest(team.name, week, members, team.min_respondents, share_free_text=team.share_free_text)
-
-
-def digest_figures(session: Session, team: Team, week: str) -> DigestFigures:
-    """The digest's figures: the team-week's, with the trend over the ``TREND_WEEKS`` weeks ending with it."""
-    return with_trend(recent_figures(session, team, week, TREND_WEEKS))
+def recent_figures(session: Session, team: Team, last_week: str, count: int, now: datetime) -> list[DigestFigures]:
+    """The published figures of ``count`` weeks ending with ``last_week``, oldest first (trend, chart);
+    a week still open counts as one with nothing to show."""
+    weeks = weeks_back(last_week, count)
+    found = publication.closed_figures(session, team, weeks, now)
+    return [f if f is not None else empty_week(team, week) for week, f in zip(weeks, found, strict=True)]
 
 
 def with_trend(weeks: list[DigestFigures]) -> DigestFigures:
@@ -99,23 +59,35 @@ def with_trend(weeks: list[DigestFigures]) -> DigestFigures:
     return replace(weeks[-1], trend=compute_trend(weeks[-TREND_WEEKS:]))
 
 
-def recent_figures(session: Session, team: Team, last_week: str, count: int) -> list[DigestFigures]:
-    """The team's figures for ``count`` ISO weeks ending with ``last_week``, oldest first (trend, chart)."""
-    return [team_figures(session, team, week) for week in weeks_back(last_week, count)]
-
-
-def compute_team_digest(engine: Engine, team: Team, week: str) -> DigestFigures:
+def week_view(engine: Engine, team: Team, week: str, now: datetime | None = None) -> DigestFigures | Progress:
+    """What a team-week's digest shows now: its published figures with the trend once the week is closed,
+    else how it is going (no figures)."""
+    now = now or datetime.now(UTC)
     with session_scope(engine) as session:
-        return digest_figures(session, team, week)
+        [figures] = publication.closed_figures(session, team, [week], now)
+        if figures is None:
+            return publication.progress(session, team, week)
+        return with_trend(recent_figures(session, team, week, TREND_WEEKS, now))
 
 
-def post_digest(engine: Engine, client: WebClient, team: Team, week: str) -> Digest | None:
-    """Post the team-week's digest to the team channel once; None if it was already posted."""
+def team_chart(engine: Engine, team: Team, week: str, now: datetime | None = None) -> bytes | None:
+    """PNG of the team's ``CHART_WEEKS`` weeks ending with ``week`` (published figures); ``None`` if no week
+    may be shown."""
+    with session_scope(engine) as session:
+        weeks = recent_figures(session, team, week, charts.CHART_WEEKS, now or datetime.now(UTC))
+    return charts.draw(team, weeks)
+
+
+def post_digest(engine: Engine, client: WebClient, team: Team, week: str, now: datetime | None = None) -> Digest | None:
+    """Close the team-week (publish its figures, if not done yet) and post its digest to the team channel
+    once; None if it was already posted."""
+    now = now or datetime.now(UTC)
     with session_scope(engine) as session:
         claim = dq.claim_digest(session, team.id, week)
         if claim is None:
             return None
-        history = recent_figures(session, team, week, max(TREND_WEEKS, charts.CHART_WEEKS))  # once, for both
+        publication.publish(session, team, week, now)
+        history = recent_figures(session, team, week, max(TREND_WEEKS, charts.CHART_WEEKS), now)  # once, for both
     figures = with_trend(history)
     chart = charts.prepare_digest_chart(team, week, history)  # never raises: a failed drawing is only logged
     try:
@@ -161,29 +133,83 @@ def org_week(now: datetime | None = None) -> str:
     return week_key((now or datetime.now(UTC)).date())
 
 
-def org_figures(session: Session, week: str) -> OrgFigures:
-    """Every team's week, rolled up (teams below their privacy threshold folded into "other")."""
-    teams = [
-        TeamWeek(team.name, team.min_respondents, tuple(member_data(session, team, week)))
-        for team in tq.list_teams(session)
-    ]
-    return compute_org(week, teams)
+class OrgNotReady(Exception):
+    """Some team has not closed the week yet: the roll-up is computed once, after every team has."""
+
+    def __init__(self, week: str, ready_at: datetime) -> None:
+        super().__init__(
+            f"The roll-up of {week} is computed once every team's week has closed, after "
+            f"{ready_at:%a %d %b %H:%M} UTC; nothing is shown before that."
+        )
+        self.week, self.ready_at = week, ready_at
 
 
-def compute_org_digest(engine: Engine, week: str) -> OrgFigures:
+def _org_stored(org: OrgFigures) -> dict:
+    return {
+        "teams": [[f.team, stored.to_stored(f)] for f in org.teams],
+        "other": stored.to_stored(org.other) if org.other is not None else None,
+        "other_name": org.other.team if org.other is not None else None,
+        "folded": org.folded,
+        "other_min_respondents": org.other_min_respondents,
+        "not_run": org.not_run,
+    }
+
+
+def _org_from_stored(week: str, data: dict) -> OrgFigures:
+    teams = [stored.from_stored(name, week, figures) for name, figures in data["teams"]]
+    other = stored.from_stored(data["other_name"], week, data["other"]) if data["other"] else None
+    parts = [*teams, *([other] if other else [])]
+    return OrgFigures(
+        week=week,
+        teams=tuple(teams),
+        other=other,
+        folded=data["folded"],
+        other_min_respondents=data["other_min_respondents"],
+        not_run=data["not_run"],
+        totals=combine(ORG_NAME, week, parts) if parts else None,
+        counted_teams=len(teams) + (data["folded"] if other else 0),
+    )
+
+
+def org_figures(session: Session, week: str, now: datetime) -> OrgFigures:
+    """The week's roll-up, computed once (when every team has closed the week) and read back after."""
+    found = pq.org_published(session, week)
+    if found is not None:
+        return _org_from_stored(week, found.figures)
+    teams = tq.list_teams(session)
+    ready_at = max((publication.closes_at(t, week) for t in teams), default=now)
+    if now < ready_at and not all(pq.published(session, t.id, [week]) for t in teams):
+        raise OrgNotReady(week, ready_at)
+    shown, folded, not_run = [], [], 0
+    for team in teams:
+        [figures] = publication.closed_figures(session, team, [week], max(now, ready_at))
+        if figures is None or not (figures.prompted or figures.responded):
+            not_run += 1
+        elif figures.suppressed:  # folded as the week was when it closed, held to the floor it closed with
+            closed_at = pq.published(session, team.id, [week])[week].published_at
+            cohort = tuple(publication.cohort_data(session, team.id, week, as_of=closed_at))
+            folded.append(TeamWeek(team.name, figures.min_respondents, cohort))
+        else:
+            shown.append(replace(figures, highlights=()))
+    org = compute_org(week, shown, folded, not_run)
+    pq.insert_org_once(session, week, _org_stored(org), now)
+    return _org_from_stored(week, pq.org_published(session, week).figures)
+
+
+def compute_org_digest(engine: Engine, week: str, now: datetime | None = None) -> OrgFigures:
     with session_scope(engine) as session:
-        return org_figures(session, week)
+        return org_figures(session, week, now or datetime.now(UTC))
 
 
 def post_org_digest(engine: Engine, client: WebClient, channel: str, week: str) -> bool:
     """Post the week's org roll-up to ``channel`` once; False when it was already posted (or is being posted)
     there. The claim row is committed before the post and given back if Slack refuses it."""
+    org = compute_org_digest(engine, week)  # OrgNotReady before anything is claimed
     with session_scope(engine) as session:
         claim = dq.claim_org_digest(session, channel, week)
     if claim is None:
         return False
     try:
-        org = compute_org_digest(engine, week)
         response = client.chat_postMessage(
             channel=channel,
             text=clip(org_text(org, slack_escape, MAX_TEAM_LINES), FALLBACK_TEXT_LIMIT),

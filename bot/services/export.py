@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine, and_, or_
@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from bot import export_csv as ec
 from bot.digest.figures import DigestFigures
-from bot.services.digests import team_figures
+from bot.services import publication
 from bot.services.forget import Identity
 from storage.engine import session_scope
 from storage.models import Cycle, Delivery, Moment, Person, Team, TokenSummary, UsageRecord
@@ -113,11 +113,12 @@ def _activity_csv(session: Session, person: Person | None, who: Identity) -> tup
     return len(rows), ec.csv_text(ACTIVITY_COLUMNS, rows)
 
 
-def _team_weeks(session: Session, teams: Sequence[Team]) -> list[DigestFigures]:
+def _team_weeks(session: Session, teams: Sequence[Team], now: datetime) -> list[DigestFigures]:
+    """Every closed week of the teams, as published (a week still open has no figures yet)."""
     figures: list[DigestFigures] = []
     for team in sorted(teams, key=lambda t: t.name.lower()):
         weeks = session.exec(select(Cycle.week).where(Cycle.team_id == team.id).order_by(Cycle.week)).all()
-        figures += [team_figures(session, team, week) for week in weeks]
+        figures += [f for f in publication.closed_figures(session, team, list(weeks), now) if f is not None]
     return figures
 
 
@@ -130,7 +131,7 @@ def collect(engine: Engine, who: Identity, today: date) -> Export:
         tokens = _token_rows(session, person) if person is not None else []
         usage = _usage_rows(session, person, who)
         activity, activity_text = _activity_csv(session, person, who)
-        team_weeks = _team_weeks(session, managed)
+        team_weeks = _team_weeks(session, managed, datetime.now(UTC))
     prefix = f"airetro-{today.isoformat()}"
     candidates = [
         (

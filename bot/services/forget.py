@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine, delete, func, or_
 from sqlmodel import Session, select
 
+from bot.digest.stored import without_author
 from storage.engine import session_scope
 from storage.models import (
     ActivityRecord,
@@ -31,6 +32,7 @@ from storage.models import (
     UsageRecord,
 )
 from storage.models import Identity as IdentityMapping
+from storage.queries import published as pq
 from storage.queries import teams as tq
 from storage.queries.usage import refresh_token_summaries
 from storage.weeks import week_key
@@ -66,6 +68,7 @@ class Holdings:
     person: int = 0  # their people row (name, e-mail, time zone, pause setting)
     activity_records: int = 0  # provider activity (Claude Code analytics) mapped to them or keyed by them
     identities: int = 0  # explicit mappings of usage keys to them, or of their Slack ID / e-mail
+    named_highlights: int = 0  # moments they shared with their name, kept in closed weeks' stored digests
     last_manager_of: tuple[str, ...] = ()  # teams left with no manager once they are gone
     synced_teams: tuple[str, ...] = ()  # their teams whose members are re-read from a channel / user group
 
@@ -81,6 +84,7 @@ class Holdings:
             or self.person
             or self.activity_records
             or self.identities
+            or self.named_highlights
         )
 
 
@@ -133,13 +137,24 @@ def _team_notes(session: Session, person: Person) -> tuple[tuple[str, ...], tupl
     return last, synced
 
 
+def _named_highlights(session: Session, user_id: str) -> list[tuple[object, dict | None]]:
+    """Stored weeks with highlights shared under ``user_id``'s name, and each week without them."""
+    found = [(row, without_author(row.figures, user_id)) for row in pq.with_highlights_of(session, user_id)]
+    return [(row, kept) for row, kept in found if kept is not None]
+
+
+def _highlight_count(rows: list[tuple[object, dict | None]], user_id: str) -> int:
+    return sum(sum(1 for h in row.figures.get("highlights", []) if h[3] == user_id) for row, _ in rows)
+
+
 def _holdings(session: Session, who: Identity) -> Holdings:
     person = tq.get_person(session, who.user_id)
+    named = _highlight_count(_named_highlights(session, who.user_id), who.user_id)
     usage = _count(session, select(func.count()).select_from(UsageRecord).where(_usage_filter(person, who.keys)))
     activity = _count_of(session, ActivityRecord, _activity_filter(person, who.keys))
     identities = _count_of(session, IdentityMapping, _identity_filter(person, who.keys))
     if person is None:
-        return Holdings(usage_records=usage, activity_records=activity, identities=identities)
+        return Holdings(usage_records=usage, activity_records=activity, identities=identities, named_highlights=named)
     pid = person.id
     deliveries = select(Delivery.id).where(Delivery.person_id == pid)
     last, synced = _team_notes(session, person)
@@ -157,6 +172,7 @@ def _holdings(session: Session, who: Identity) -> Holdings:
         person=1,
         activity_records=activity,
         identities=identities,
+        named_highlights=named,
         last_manager_of=last,
         synced_teams=synced,
     )
@@ -192,9 +208,17 @@ def forget(engine: Engine, who: Identity) -> Holdings:
         usage = session.execute(delete(UsageRecord).where(usage_filter)).rowcount
         activity = session.execute(delete(ActivityRecord).where(_activity_filter(person, who.keys))).rowcount
         identities = session.execute(delete(IdentityMapping).where(_identity_filter(person, who.keys))).rowcount
+        # Closed weeks keep their figures (team aggregates over at least the floor, not personal data), but
+        # a highlight shared under their name leaves the stored digest; anonymous ones carry no name.
+        highlighted = _named_highlights(session, who.user_id)
+        named = _highlight_count(highlighted, who.user_id)
+        for row, kept in highlighted:
+            pq.replace_figures(session, row, kept)
         if person is None:
             refresh_token_summaries(session, others)
-            return Holdings(usage_records=usage, activity_records=activity, identities=identities)
+            return Holdings(
+                usage_records=usage, activity_records=activity, identities=identities, named_highlights=named
+            )
         pid = person.id
         deliveries = select(Delivery.id).where(Delivery.person_id == pid)
         deleted = Holdings(
@@ -207,6 +231,7 @@ def forget(engine: Engine, who: Identity) -> Holdings:
             person=session.execute(delete(Person).where(Person.id == pid)).rowcount,
             activity_records=activity,
             identities=identities,
+            named_highlights=named,
             last_manager_of=found.last_manager_of,
             synced_teams=found.synced_teams,
         )

@@ -24,7 +24,8 @@ from bot.services.roles import Caller
 from bot.services.teams import prompt_slot
 from bot.services.timezones import member_zone
 from storage.engine import session_scope
-from storage.models import Cycle, Delivery, Moment, Person, Team
+from storage.models import Moment, Person, Team
+from storage.queries import cycles as cq
 from storage.queries import teams as tq
 
 log = logging.getLogger(__name__)
@@ -50,20 +51,17 @@ def next_prompt_at(slot: Slot, tz: ZoneInfo, now: datetime | None = None) -> dat
 
 
 def _this_week(session: Session, team: Team, person: Person, now: datetime) -> tuple[str, str | None, int]:
-    """(week, the person's answer or None if not asked, moments logged) for the team's current week."""
+    """(week, the person's answer or None if not asked, moments logged) for the team's current week (their one
+    delivery of that week, in whichever team they count in)."""
     week = local_week(now, parse_tz(team.tz))  # the week "Log where AI helped" logs to
-    delivery = session.exec(
-        select(Delivery)
-        .join(Cycle, Cycle.id == Delivery.cycle_id)
-        .where(Cycle.team_id == team.id, Cycle.week == week, Delivery.person_id == person.id)
-    ).first()
+    delivery = cq.week_delivery(session, person.id, week)
     if delivery is None:
         return week, None, 0
     moments = session.exec(select(func.count()).select_from(Moment).where(Moment.delivery_id == delivery.id)).one()
     return week, delivery.answer, moments
 
 
-def _my_team_week(session: Session, team: Team, person: Person, now: datetime) -> MyTeamWeek:
+def _my_team_week(session: Session, team: Team, person: Person, now: datetime, counted_in: str | None) -> MyTeamWeek:
     zone = member_zone(team, person)
     paused = team.paused or person.prompts_paused
     week, answer, moments = _this_week(session, team, person, now)
@@ -77,6 +75,7 @@ def _my_team_week(session: Session, team: Team, person: Person, now: datetime) -
         team_paused=team.paused,
         answer=answer,
         moments=moments,
+        counted_in=counted_in,
     )
 
 
@@ -95,7 +94,13 @@ def home_data(engine: Engine, who: Caller, now: datetime, notice: str | None = N
     member_of = sorted(who.member_of, key=lambda t: t.name.lower())
     with session_scope(engine) as session:
         person = tq.get_person(session, who.user_id)
-        my_teams = [_my_team_week(session, t, person, now) for t in member_of[:MAX_TEAMS]] if person else []
+        my_teams = []
+        if person is not None:
+            primary = tq.primary_teams(session, [person.id]).get(person.id)
+            names = {t.id: t.name for t in member_of}
+            for t in member_of[:MAX_TEAMS]:
+                counted_in = names.get(primary) if primary not in (None, t.id) else None
+                my_teams.append(_my_team_week(session, t, person, now, counted_in))
     teams = _panel_teams(engine, who)
     panels = [
         TeamPanel(

@@ -81,7 +81,7 @@ def send_prompts(engine: Engine, client: WebClient, team: Team, now: datetime | 
     """Send the prompt of the current local week to every member who has not had it (``prompts send``)."""
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
-        members = [p for p in tq.team_members(session, team.id) if not p.prompts_paused]
+        members = [p for p in tq.counted_members(session, team.id) if not p.prompts_paused]
     return fan_out(engine, client, team, local_week(now, parse_tz(team.tz)), members, now)
 
 
@@ -98,7 +98,7 @@ def fan_out(
     people = list(people)
     with session_scope(engine) as session:
         cycle = cq.get_or_create_cycle(session, team.id, week)
-        todo = set(cq.unprompted(session, cycle.id, [p.id for p in people]))
+        todo = set(cq.unprompted(session, week, [p.id for p in people]))
         stale = cq.stale_claims(session, cycle.id, now - CLAIM_LEASE)
     report.already = [p.slack_user_id for p in people if p.id not in todo]
     pending = [p for p in people if p.id in todo]
@@ -119,7 +119,7 @@ def _prompt_one(
     engine: Engine, client: WebClient, cycle_id: int, person: Person, week: str, report: SendReport
 ) -> None:
     with session_scope(engine) as session:  # the claim is committed before the DM goes out
-        delivery = cq.claim_delivery(session, cycle_id, person.id)
+        delivery = cq.claim_delivery(session, cycle_id, person.id, week)
         blocks = prompt_message(session, delivery.id) if delivery else None
     if delivery is None:
         report.already.append(person.slack_user_id)

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.schedule_spec import due_digest_week, due_prompt_week, due_reminder_week, parse_tz
-from bot.services import digests, membership, prompts, reminders
+from bot.services import digests, membership, prompts, publication, reminders
 from bot.services.teams import digest_slot, prompt_slot
 from bot.services.timezones import member_zone, refresh_member_timezones
 from storage.engine import session_scope
@@ -32,7 +32,7 @@ def _active_team(engine: Engine, team_id: int) -> tuple[Team, list[Person]] | No
         team = session.get(Team, team_id)
         if team is None or team.paused:
             return None
-        return team, [p for p in tq.team_members(session, team_id) if not p.prompts_paused]
+        return team, [p for p in tq.counted_members(session, team_id) if not p.prompts_paused]
 
 
 def _group_by_week(
@@ -100,7 +100,7 @@ def post_due_digest(engine: Engine, client: WebClient, team_id: int, now: dateti
     if not prompted:
         log.info("no digest for %s %s: nobody was prompted that week", team.name, week)
         return None
-    return digests.post_digest(engine, client, team, week)
+    return digests.post_digest(engine, client, team, week, now)
 
 
 def run_due(engine: Engine, client: WebClient, team_id: int, now: datetime) -> None:
@@ -132,5 +132,10 @@ def refresh_time_zones(engine: Engine, client: WebClient, now: datetime) -> None
 
 
 def catch_up(engine: Engine, client: WebClient, now: datetime) -> None:
-    """Do whatever is due and not done yet for every active team; one team's trouble does not stop the others."""
+    """Do whatever is due and not done yet for every active team; one team's trouble does not stop the others.
+    Then close the weeks whose time has come without a digest (a paused team's, one whose digest failed)."""
     _each_team(engine, "catching up", lambda team_id: run_due(engine, client, team_id, now))
+    try:
+        publication.publish_closed(engine, now)
+    except Exception:
+        log.exception("publishing closed weeks failed; trying again next minute")

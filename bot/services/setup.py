@@ -25,6 +25,7 @@ from bot.services import membership, roles
 from bot.services.roles import Caller, NotAllowed
 from storage.engine import session_scope
 from storage.models import Team
+from storage.privacy import PRIVACY_FLOOR
 from storage.queries import teams as tq
 
 log = logging.getLogger(__name__)
@@ -259,6 +260,11 @@ def submit_setup(
     if not saved.changed:
         log.info("setup of team %s saved unchanged; no confirmation", saved.team_id)
         return saved
+    if saved.member_count < PRIVACY_FLOOR:
+        problems.append(
+            f"The team has {saved.member_count} of the {PRIVACY_FLOOR} people it needs: until more join, its digest "
+            "shows how many answered and nothing else, so that nobody's answers or tokens can be singled out."
+        )
     reschedule(engine)
     _confirm(client, user_id, values, saved, problems)
     return saved

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from bot import vocabulary as v
 from bot.digest.summary import SummaryFigures, summarise
-from bot.services.digests import digest_week, team_figures
+from bot.services import publication
+from bot.services.digests import empty_week
 from storage.engine import session_scope
 from storage.models import Cycle, Delivery, Moment, Team, TokenSummary
 from storage.queries import teams as tq
@@ -19,11 +20,17 @@ from storage.weeks import week_key, weeks_back
 
 
 def team_summary(engine: Engine, team: Team, weeks: int, now: datetime | None = None) -> SummaryFigures:
-    """The team's aggregate over the last ``weeks`` retro weeks (the current one included)."""
-    keys = weeks_back(digest_week(team, now or datetime.now(UTC)), weeks)
+    """The team's aggregate over its last ``weeks`` closed weeks (published figures only), and how the week
+    still open is going, if one is."""
+    now = now or datetime.now(UTC)
     with session_scope(engine) as session:
-        figures = [team_figures(session, team, week) for week in keys]
-    return summarise(team.name, figures)
+        last = publication.last_closed_week(session, team, now)
+        keys = weeks_back(last, weeks)
+        found = publication.closed_figures(session, team, keys, now)
+        current = publication.current_week(team, now)
+        open_week = publication.progress(session, team, current) if current != last else None
+    figures = [f if f is not None else empty_week(team, week) for week, f in zip(keys, found, strict=True)]
+    return replace(summarise(team.name, figures), open_week=open_week)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from bot.schedule_spec import MAX_REMINDER_HOURS, Slot, parse_slot, parse_tz
 from storage.engine import session_scope
 from storage.models import Team
+from storage.privacy import PRIVACY_FLOOR
 from storage.queries import teams as q
 
 CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -56,16 +57,22 @@ def team_spec(
         raise InvalidTeam("the team needs a name")
     if not CHANNEL_RE.match(channel):
         raise InvalidTeam(f"--channel {channel!r} is not a Slack channel ID like C0123ABCD")
-    if not members:
-        raise InvalidTeam("a team needs at least one --member")
+    if len(set(members)) < PRIVACY_FLOOR:
+        raise InvalidTeam(
+            f"a team needs at least {PRIVACY_FLOOR} different --member: no figure is ever shown over fewer "
+            "people, so that nobody's answers or tokens can be singled out"
+        )
     for member in members:
         if not USER_RE.match(member):
             raise InvalidTeam(f"--member {member!r} is not a Slack user ID like U0123ABCD")
     for manager in managers or []:
         if not USER_RE.match(manager):
             raise InvalidTeam(f"--manager {manager!r} is not a Slack user ID like U0123ABCD")
-    if min_respondents < 1:
-        raise InvalidTeam("--min-respondents must be at least 1")
+    if min_respondents < PRIVACY_FLOOR:
+        raise InvalidTeam(
+            f"--min-respondents must be at least {PRIVACY_FLOOR}: no figure is ever shown over fewer people, "
+            "so that nobody's answers or tokens can be singled out"
+        )
     check_reminder_hours(reminder_hours)
     try:
         parse_tz(tz)

@@ -11,7 +11,6 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
 from storage.models import Cycle, Delivery, Moment, Person, Team
-from storage.queries.teams import team_members
 
 # A delivery in these states reached its member: a prompt DM went out, or they logged on their own.
 ASKED_STATES = ("sent", "direct")
@@ -29,32 +28,42 @@ def get_or_create_cycle(session: Session, team_id: int, week: str) -> Cycle:
     return session.exec(select(Cycle).where(Cycle.team_id == team_id, Cycle.week == week)).one()
 
 
-def claim_delivery(session: Session, cycle_id: int, person_id: int) -> Delivery | None:
-    """Claim the right to prompt this person for this cycle; None if someone already has."""
+def claim_delivery(session: Session, cycle_id: int, person_id: int, week: str) -> Delivery | None:
+    """Claim the right to prompt this person for this cycle; None if someone already has, or the person
+    already has this week's delivery in another team (one delivery per person and week)."""
     result = session.execute(
         insert(Delivery)
-        .values(cycle_id=cycle_id, person_id=person_id, claimed_at=datetime.now(UTC))
-        .on_conflict_do_nothing(index_elements=["cycle_id", "person_id"])
+        .values(cycle_id=cycle_id, person_id=person_id, week=week, claimed_at=datetime.now(UTC))
+        .on_conflict_do_nothing()
     )
     if result.rowcount == 0:
         return None
     return session.exec(select(Delivery).where(Delivery.cycle_id == cycle_id, Delivery.person_id == person_id)).one()
 
 
-def direct_delivery(session: Session, team_id: int, week: str, person_id: int) -> Delivery:
-    """The member's delivery for the team-week, created as ``direct`` when they log before any prompt.
+def week_delivery(session: Session, person_id: int, week: str) -> Delivery | None:
+    """The person's delivery of ``week`` in whichever team has it (there is at most one)."""
+    return session.exec(select(Delivery).where(Delivery.person_id == person_id, Delivery.week == week)).first()
 
-    A prompt claimed or sent already is reused (the moment joins that week's answer); a direct
-    delivery in turn means no prompt DM is sent to them that week: they have answered.
+
+def direct_delivery(session: Session, team_id: int, week: str, person_id: int) -> Delivery:
+    """The member's delivery for the week, created in ``team_id`` as ``direct`` when they log before any prompt.
+
+    A delivery the person already has that week (a prompt claimed or sent, in this team or the one they
+    count in) is reused: the moment joins that week's answer. A direct delivery in turn means no prompt
+    DM is sent to them that week: they have answered.
     """
+    existing = week_delivery(session, person_id, week)
+    if existing is not None:
+        return existing
     cycle = get_or_create_cycle(session, team_id, week)
     now = datetime.now(UTC)
     session.execute(
         insert(Delivery)
-        .values(cycle_id=cycle.id, person_id=person_id, state="direct", claimed_at=now, sent_at=now)
-        .on_conflict_do_nothing(index_elements=["cycle_id", "person_id"])
+        .values(cycle_id=cycle.id, person_id=person_id, week=week, state="direct", claimed_at=now, sent_at=now)
+        .on_conflict_do_nothing()
     )
-    return session.exec(select(Delivery).where(Delivery.cycle_id == cycle.id, Delivery.person_id == person_id)).one()
+    return week_delivery(session, person_id, week)
 
 
 def get_delivery(session: Session, delivery_id: int) -> Delivery | None:
@@ -77,9 +86,11 @@ def release_claim(session: Session, delivery_id: int) -> None:
     session.execute(delete(Delivery).where(Delivery.id == delivery_id, Delivery.state == "claimed"))
 
 
-def unprompted(session: Session, cycle_id: int, person_ids: list[int]) -> list[int]:
-    """Which of ``person_ids`` have no delivery (claimed, sent or failed) in this cycle."""
-    taken = set(session.exec(select(Delivery.person_id).where(Delivery.cycle_id == cycle_id)))
+def unprompted(session: Session, week: str, person_ids: list[int]) -> list[int]:
+    """Which of ``person_ids`` have no delivery (claimed, sent, failed or direct) of ``week``, in any team."""
+    taken = set(
+        session.exec(select(Delivery.person_id).where(Delivery.week == week, Delivery.person_id.in_(person_ids)))
+    )
     return [pid for pid in person_ids if pid not in taken]
 
 
@@ -196,27 +207,26 @@ def moments_for(session: Session, delivery_id: int) -> list[Moment]:
 
 @dataclass(frozen=True)
 class MemberWeek:
-    """One team member's week: their delivery (if prompted) and what they logged."""
+    """One cohort member's week: their delivery and what they logged."""
 
     person: Person
-    delivery: Delivery | None
+    delivery: Delivery
     moments: list[Moment]
 
 
-def member_weeks(session: Session, team_id: int, week: str) -> list[MemberWeek]:
-    """Every current member of the team with their delivery and moments for ``week``."""
-    cycle = session.exec(select(Cycle).where(Cycle.team_id == team_id, Cycle.week == week)).first()
-    people = team_members(session, team_id)
-    deliveries: dict[int, Delivery] = {}
+def cohort_weeks(session: Session, team_id: int, week: str) -> list[MemberWeek]:
+    """The team-week's cohort: everyone with a delivery in that week's cycle (prompted, or logged on their
+    own), whoever the team's members are now, with their delivery and moments."""
+    rows = session.exec(
+        select(Delivery, Person)
+        .join(Cycle, Cycle.id == Delivery.cycle_id)
+        .join(Person, Person.id == Delivery.person_id)
+        .where(Cycle.team_id == team_id, Cycle.week == week)
+        .order_by(Person.slack_user_id)
+    ).all()
     moments: dict[int, list[Moment]] = {}
-    if cycle is not None:
-        for delivery in session.exec(select(Delivery).where(Delivery.cycle_id == cycle.id)):
-            deliveries[delivery.person_id] = delivery
-        ids = [d.id for d in deliveries.values()]
+    ids = [d.id for d, _ in rows]
+    if ids:
         for moment in session.exec(select(Moment).where(Moment.delivery_id.in_(ids)).order_by(Moment.id)):
             moments.setdefault(moment.delivery_id, []).append(moment)
-    result = []
-    for person in people:
-        delivery = deliveries.get(person.id)
-        result.append(MemberWeek(person, delivery, moments.get(delivery.id, []) if delivery else []))
-    return result
+    return [MemberWeek(person, delivery, moments.get(delivery.id, [])) for delivery, person in rows]

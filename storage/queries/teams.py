@@ -150,6 +150,35 @@ def team_members(session: Session, team_id: int) -> list[Person]:
     return _people_linked(session, TeamMember, team_id)
 
 
+def primary_teams(session: Session, person_ids: list[int]) -> dict[int, int]:
+    """Each person's primary team: the one they chose while they are still in it, else the first they joined."""
+    if not person_ids:
+        return {}
+    chosen = dict(session.exec(select(Person.id, Person.primary_team_id).where(Person.id.in_(person_ids))).all())
+    memberships = session.exec(
+        select(TeamMember.person_id, TeamMember.team_id)
+        .where(TeamMember.person_id.in_(person_ids))
+        .order_by(TeamMember.id)
+    ).all()
+    teams: dict[int, list[int]] = {}
+    for person_id, team_id in memberships:
+        teams.setdefault(person_id, []).append(team_id)
+    return {
+        person_id: chosen.get(person_id) if chosen.get(person_id) in ids else ids[0] for person_id, ids in teams.items()
+    }
+
+
+def counted_members(session: Session, team_id: int) -> list[Person]:
+    """The members whose primary team this is: the ones it prompts, and whose figures count in it."""
+    people = team_members(session, team_id)
+    primary = primary_teams(session, [p.id for p in people])
+    return [p for p in people if primary.get(p.id) == team_id]
+
+
+def set_primary_team(session: Session, person_id: int, team_id: int) -> None:
+    session.get(Person, person_id).primary_team_id = team_id
+
+
 def set_person_tz(session: Session, person_id: int, tz: str | None, checked_at: datetime) -> None:
     person = session.get(Person, person_id)
     if tz:

@@ -24,7 +24,7 @@ from storage.models import Cycle, Delivery, Digest, Moment, Person, Team
 from storage.queries import teams as tq
 from storage.weeks import week_days
 from tests.blockkit_limits import view_problems
-from tests.conftest import CHANNEL, NAMES, action_ids, block_texts, drain, write_csv
+from tests.conftest import CHANNEL, NAMES, action_ids, block_texts, close_week, drain, write_csv
 
 ADA, GRACE, LINUS, MARGARET, KEN, OLGA, ZED = (f"U0USER{i:03d}" for i in range(1, 8))
 MANAGER_BUTTONS = {HOME_SETUP, HOME_PREVIEW, HOME_POST}
@@ -38,6 +38,9 @@ GOOD = {
     "link": None,
     "sharing": "private",
 }
+
+
+pytestmark = pytest.mark.usefixtures("midweek")
 
 
 @pytest.fixture
@@ -205,7 +208,9 @@ def test_the_log_button_opens_the_modal_and_the_moment_counts_for_that_team(engi
 
 
 def test_a_crafted_log_button_for_another_team_does_nothing(engine, app, sender, slack, members, team):
-    ops = teams.create_team(engine, teams.team_spec("Ops", "C0OPS0001", [KEN], "UTC", "mon 10:00", "fri 16:00"))
+    ops = teams.create_team(
+        engine, teams.team_spec("Ops", "C0OPS0001", [KEN, "U0OPS0002", "U0OPS0003"], "UTC", "mon 10:00", "fri 16:00")
+    )
     members["ada"].open_home()
     assert crafted_click(sender, slack, ADA, HOME_LOG, str(ops.id)).status == 200
     assert crafted_click(sender, slack, ADA, HOME_LOG, "not-a-number").status == 200
@@ -314,8 +319,9 @@ def test_home_shows_only_the_viewers_own_tokens_and_answers(engine, app, slack, 
     assert "1.2M" not in graces and "$7.00" not in graces and "secret refactor" not in graces
 
 
-def test_a_team_below_the_minimum_respondents_is_withheld(slack, members, prompted):
+def test_a_team_below_the_minimum_respondents_is_withheld(engine, slack, members, prompted, team):
     members["ada"].didnt_help()  # 1 respondent, the team needs 3
+    close_week(engine, team)
     text = text_of(members["linus"].open_home())
     assert "Payments: last 4 week(s)" in text
     assert "figures withheld (fewer than 3 respondents)" in text
@@ -325,7 +331,7 @@ def test_many_teams_and_long_answers_stay_within_block_kit_limits(engine, app, s
     long_what = "<b>" * 1000  # 3,000 characters that grow when escaped
     for i in range(15):
         spec = teams.team_spec(
-            f"Team {i:02d} " + "n" * 150, f"C0MANY{i:03d}", [ADA, GRACE, LINUS], "UTC", "mon 00:00", "fri 16:00", 1
+            f"Team {i:02d} " + "n" * 150, f"C0MANY{i:03d}", [ADA, GRACE, LINUS], "UTC", "mon 00:00", "fri 16:00", 3
         )
         many = teams.create_team(engine, spec)
         with session_scope(engine) as session:

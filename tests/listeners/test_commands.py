@@ -22,7 +22,7 @@ from storage.engine import session_scope
 from storage.models import Delivery, Digest, Moment, Person, Team
 from storage.queries import teams as tq
 from storage.weeks import week_days
-from tests.conftest import CHANNEL, NAMES, block_texts, drain, write_csv
+from tests.conftest import CHANNEL, NAMES, block_texts, close_week, drain, write_csv
 
 ADA, GRACE, LINUS, MARGARET, KEN, OLGA, ZED, MIA = (f"U0USER{i:03d}" for i in range(1, 9))
 GOOD = {
@@ -37,6 +37,9 @@ GOOD = {
 }
 
 
+pytestmark = pytest.mark.usefixtures("midweek")
+
+
 @pytest.fixture
 def users() -> list[FakeUser]:
     everyone = users_from([*NAMES, "olga", "zed", "mia"])
@@ -49,7 +52,10 @@ def team(engine, users):
     spec = teams.team_spec("Payments", CHANNEL, [u.id for u in users[:5]], "Europe/Berlin", "mon 10:00", "fri 16:00", 3)
     created = teams.create_team(engine, spec)
     search = teams.create_team(
-        engine, teams.team_spec("Search", "C0SEARCH01", [MIA], "Europe/Berlin", "mon 10:00", "fri 16:00", 3)
+        engine,
+        teams.team_spec(
+            "Search", "C0SEARCH01", [MIA, "U0SEARCH1", "U0SEARCH2"], "Europe/Berlin", "mon 10:00", "fri 16:00", 3
+        ),
     )
     with session_scope(engine) as session:
         tq.set_team_managers(session, created.id, [GRACE])
@@ -188,10 +194,22 @@ def answered_week(engine, app, members, team):
     return team
 
 
+@pytest.fixture
+def closed_week(engine, answered_week):
+    close_week(engine, answered_week)  # as posting the digest does
+    return answered_week
+
+
+def test_a_week_still_open_shows_how_many_answered_and_no_figures(sender, slack, answered_week):
+    reply = shown(ask(sender, slack, MARGARET, "summary"))
+    assert "2026-W48 (still open): So far 3 of 5 people answered." in reply
+    assert "Moments logged" not in reply and "4.5 h" not in reply and "fixed a bug" not in reply
+
+
 @pytest.mark.parametrize(
     "text", ["summary", "summary <#C0TEAM001|payments>", "summary #payments", "summary payments 2", "summary C0TEAM001"]
 )
-def test_summary_names_the_team_any_way_slack_sends_it(sender, slack, answered_week, text):
+def test_summary_names_the_team_any_way_slack_sends_it(sender, slack, closed_week, text):
     reply = shown(ask(sender, slack, MARGARET, text))
     assert "AI retro summary: Payments" in reply
     assert "Moments logged: 2 (1 × fixed a bug, 1 × wrote tests)." in reply
@@ -202,12 +220,13 @@ def test_summary_is_withheld_below_the_minimum_respondents(engine, app, sender, 
     prompts.send_prompts(engine, app.client, team)
     members["ada"].log_moment(**GOOD)
     members["ken"].didnt_help()
+    close_week(engine, team)
     reply = shown(ask(sender, slack, MARGARET, "summary"))
     assert "no figures are shown" in reply and "Moments logged" not in reply
     assert "figures withheld (fewer than 3 respondents)" in reply
 
 
-def test_summary_refuses_outsiders_and_unknown_teams(sender, slack, answered_week):
+def test_summary_refuses_outsiders_and_unknown_teams(sender, slack, closed_week):
     refused = shown(ask(sender, slack, ZED, "summary Payments"))
     assert "not yours to see" in refused and "Moments" not in refused
     assert "no team named *Atlantis*" in shown(ask(sender, slack, ADA, "summary Atlantis"))
@@ -220,7 +239,9 @@ def test_summary_refuses_outsiders_and_unknown_teams(sender, slack, answered_wee
 
 def test_digest_preview_is_for_the_manager_only_and_posts_nothing(sender, slack, answered_week):
     reply = shown(ask(sender, slack, GRACE, "digest preview"))
-    assert "Preview: only you see this" in reply and "Weekly AI retro: Payments" in reply
+    assert "Preview: only you see this" in reply and "Weekly AI retro: Payments, 2026-W48 (still open)" in reply
+    assert "So far 3 of 5 people answered." in reply and "Fri 27 Nov, 16:00" in reply
+    assert "moments logged" not in reply.lower() and "4.5 h" not in reply, "an open week shows no figures"
     assert slack.channel_messages(CHANNEL) == []
 
 

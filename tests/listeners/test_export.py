@@ -135,26 +135,31 @@ def test_a_failed_upload_is_told_and_nothing_half_shared(engine, app, team, slac
 
 
 @pytest.fixture
-def two_weeks(engine, app, team, slack, users, members, tmp_path):
-    """Last week: ada, grace and linus answer (3 respondents, the minimum). This week: only ada."""
-    now = datetime.now(UTC)
-    prompts.send_prompts(engine, app.client, team, now=now - timedelta(days=7))
+def two_weeks(engine, app, team, slack, users, members, tmp_path, midweek):
+    """Two weeks ago (2026-W46): ada, grace and linus answer (3 respondents, the minimum). Last week (W47): only
+    ada. This week (W48, still open, so in no team file): ada logs once more. Each answered in its own week."""
+    midweek.move_to("2026-11-11T12:00:00Z")
+    prompts.send_prompts(engine, app.client, team)
     members["ada"].log_moment(**MOMENT)
     members["grace"].log_moment(**{**MOMENT, "what": GRACE_SECRET, "sharing": "named"})
     members["linus"].didnt_help()
-    last_monday = _this_monday(team) - timedelta(days=7)
-    _usage(engine, tmp_path, users, last_monday, {"ada": ADA_INPUT, "grace": GRACE_INPUT, "linus": LINUS_INPUT})
-    prompts.send_prompts(engine, app.client, team, now=now)
+    _usage(engine, tmp_path, users, _this_monday(team), {"ada": ADA_INPUT, "grace": GRACE_INPUT, "linus": LINUS_INPUT})
+    full = local_week(datetime.now(UTC), parse_tz(team.tz))
+    midweek.move_to("2026-11-18T12:00:00Z")
+    prompts.send_prompts(engine, app.client, team)
     members["ada"].log_moment(**{**MOMENT, "outcome": "docs"})
+    thin = local_week(datetime.now(UTC), parse_tz(team.tz))
+    midweek.move_to("2026-11-25T12:00:00Z")
+    prompts.send_prompts(engine, app.client, team)
+    members["ada"].log_moment(**{**MOMENT, "outcome": "bug"})
     with Session(engine) as session:
         set_team_managers(session, team.id, [users[0].id])
         session.commit()
-    weeks = [local_week(now - timedelta(days=7), parse_tz(team.tz)), local_week(now, parse_tz(team.tz))]
-    return weeks
+    return [full, thin]
 
 
 def test_a_manager_also_gets_the_team_aggregate_with_thin_weeks_withheld(slack, sender, users, two_weeks):
-    last_week, this_week = two_weeks
+    last_week, this_week = two_weeks  # the full week, then the thin one (this week is still open)
     reply = _export(sender, slack, users[0].id)
     assert "4 CSV file(s)" in reply["text"] and "team aggregates per week for Payments" in reply["text"]
     kinds = _by_kind(slack.files(slack.dm_channel(users[0].id)))
@@ -191,7 +196,10 @@ def test_a_manager_also_gets_the_team_aggregate_with_thin_weeks_withheld(slack, 
         assert personal not in raw
     # ada's own files still hold only ada's rows, from both weeks
     answers = _read(kinds["my-answers"])
-    assert [(r["week"], r["outcome"]) for r in answers] == [(last_week, "Wrote tests"), (this_week, "Wrote docs")]
+    assert [(r["week"], r["outcome"]) for r in answers] == [
+        (last_week, "Wrote tests"), (this_week, "Wrote docs"), ("2026-W48", "Fixed a bug")
+    ]  # fmt: skip
+    assert "2026-W48" not in raw, "the week still open has no team figures anywhere"
     assert GRACE_SECRET not in kinds["my-answers"]["content"].decode()
 
 
@@ -200,4 +208,4 @@ def test_a_member_who_manages_nothing_gets_no_team_file(slack, sender, users, tw
     assert "team aggregates" not in reply["text"]
     kinds = _by_kind(slack.files(slack.dm_channel(users[1].id)))
     assert sorted(kinds) == ["my-answers", "my-usage", "my-weekly-tokens"]
-    assert [r["what"] for r in _read(kinds["my-answers"])] == [GRACE_SECRET, ""]  # last week's moment; this week open
+    assert [r["what"] for r in _read(kinds["my-answers"])] == [GRACE_SECRET, "", ""]  # her moment; 2 weeks unanswered

@@ -44,7 +44,10 @@ def team(engine, users):
     spec = teams.team_spec("Payments", CHANNEL, [u.id for u in users[:5]], "Europe/Berlin", "mon 10:00", "fri 16:00", 3)
     created = teams.create_team(engine, spec)
     search = teams.create_team(
-        engine, teams.team_spec("Search", "C0SEARCH01", [MIA], "Europe/Berlin", "mon 10:00", "fri 16:00", 3)
+        engine,
+        teams.team_spec(
+            "Search", "C0SEARCH01", [MIA, "U0SEARCH1", "U0SEARCH2"], "Europe/Berlin", "mon 10:00", "fri 16:00", 3
+        ),
     )
     with session_scope(engine) as session:
         tq.set_team_managers(session, created.id, [GRACE])
@@ -177,7 +180,7 @@ PLATFORM = {
     "name": "Platform",
     "channel": PLATFORM_CHANNEL,
     "membership": "people",
-    "members": [ADA, LINUS],
+    "members": [ADA, LINUS, ZED],
     "managers": [OLGA, KEN],
     "prompt_day": "1",
     "prompt_time": "09:30",
@@ -185,9 +188,16 @@ PLATFORM = {
     "digest_day": "4",
     "digest_time": "16:00",
     "tz": "America/New_York",
-    "min_respondents": "2",
+    "min_respondents": "4",
     "share_free_text": False,
 }
+
+
+def count_in(engine, team_id: int, *user_ids: str) -> None:
+    """These people (members of Payments too) choose to count in ``team_id``: it is the team that prompts them."""
+    with session_scope(engine) as session:
+        for user_id in user_ids:
+            tq.set_primary_team(session, tq.upsert_person(session, user_id).id, team_id)
 
 
 # -- creating a team ------------------------------------------------------------------------------------
@@ -208,7 +218,7 @@ def test_an_admin_creates_a_team_and_its_jobs_are_scheduled_at_once(engine, app,
     text = shown(confirmation)
     assert "Team *Platform* is set up." in text
     assert f"<#{PLATFORM_CHANNEL}>" in text and "Tuesdays at 09:30 (America/New_York)" in text
-    assert "2 people" in text and f"<@{KEN}>" in text and "*Free text in the digest:* never" in text
+    assert "3 people" in text and f"<@{KEN}>" in text and "*Free text in the digest:* never" in text
     assert message_problems(confirmation["blocks"], confirmation["text"]) == []
 
     platform = team_row(engine, "Platform")
@@ -216,8 +226,8 @@ def test_an_admin_creates_a_team_and_its_jobs_are_scheduled_at_once(engine, app,
         PLATFORM_CHANNEL, "America/New_York", 1, "09:30"
     )  # fmt: skip
     assert (platform.digest_weekday, platform.digest_time, platform.reminder_hours) == (4, "16:00", 24)
-    assert (platform.min_respondents, platform.share_free_text, platform.membership) == (2, False, "people")
-    assert member_ids(engine, platform.id) == [ADA, LINUS]
+    assert (platform.min_respondents, platform.share_free_text, platform.membership) == (4, False, "people")
+    assert member_ids(engine, platform.id) == [ADA, LINUS, ZED]
     assert manager_ids(engine, platform.id) == [KEN, OLGA]
     scheduled = jobs(engine)
     # Sunday 22 Nov 2026 → Tuesday 24 Nov 09:30 EST = 14:30 UTC; reminder a day later; digest Friday 16:00 EST
@@ -446,6 +456,7 @@ def test_the_weekly_prompt_run_reads_the_channel_again(engine, app, sender, slac
     wait_confirmation(slack, OLGA)
     platform = team_row(engine, "Platform")
     assert member_ids(engine, platform.id) == [ADA, GRACE]
+    count_in(engine, platform.id, ADA, GRACE, KEN)
 
     slack.channels[PLATFORM_CHANNEL].append(KEN)  # ken joins the channel during the week
     clock.move_to("2026-11-23T09:00:30Z")  # Monday 10:00 in Berlin: the prompt run
@@ -472,6 +483,7 @@ def test_when_slack_cannot_say_who_is_in_the_channel_the_last_members_are_prompt
     assert sender.submit(OLGA, view, fill(view, monday)).body == ""
     wait_confirmation(slack, OLGA)
     platform = team_row(engine, "Platform")
+    count_in(engine, platform.id, ADA, GRACE, KEN)
     before = team_row(engine, "Platform").members_synced_at
 
     slack.channels[PLATFORM_CHANNEL].append(KEN)
@@ -506,6 +518,7 @@ def test_bots_and_deactivated_people_in_the_channel_never_become_members(engine,
     assert f"everyone in <#{PLATFORM_CHANNEL}> (2 people, read again weekly)" in text
     platform = team_row(engine, "Platform")
     assert member_ids(engine, platform.id) == [ADA, GRACE]
+    count_in(engine, platform.id, ADA, GRACE, KEN, LINUS)
     assert [c.args.get("limit") for c in slack.calls("users.list")] == ["200"], "one users.list, not a lookup each"
     assert not [c for c in slack.calls("users.info") if c.args.get("user") in (OTHER_BOT, GONE, SLACKBOT)]
 

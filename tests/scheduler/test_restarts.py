@@ -75,7 +75,7 @@ def _crash_after_claiming(engine, slack, users, claimed: list[str], reached_slac
         cycle = cq.get_or_create_cycle(session, team.id, "2026-W48")
         people = {p.slack_user_id: p for p in tq.team_members(session, team.id)}
         for name in claimed:
-            delivery = cq.claim_delivery(session, cycle.id, people[by_name[name]].id)
+            delivery = cq.claim_delivery(session, cycle.id, people[by_name[name]].id, "2026-W48")
             session.commit()
             if name in reached_slack:
                 client.chat_postMessage(

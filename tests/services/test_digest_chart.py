@@ -17,7 +17,7 @@ from bot.services import charts, digests, prompts
 from bot.services.usage_import import import_usage_csv
 from storage.engine import session_scope
 from storage.weeks import week_days
-from tests.conftest import CHANNEL, SIGNING_SECRET, TOKEN, block_texts, write_csv
+from tests.conftest import CHANNEL, SIGNING_SECRET, TOKEN, block_texts, close_week, write_csv
 
 UPLOAD_STEPS = ("files.getUploadURLExternal", "files.completeUploadExternal")
 
@@ -39,10 +39,21 @@ def uploads(slack) -> dict[str, int]:
 
 
 @pytest.fixture
-def weeks(engine, app, team, users, members, tmp_path) -> list[str]:
-    """Three weeks, oldest first: shown (3 respondents), withheld (1), shown (3); usage in each."""
+def clock_start() -> str:
+    return "2026-11-11T12:00:00Z"  # Wednesday of 2026-W46: the first of the three weeks below
+
+
+def next_wednesday(clock) -> None:
+    """Let a week pass: the week before closes (its digest time, Friday 16:00 in Berlin, goes by)."""
+    clock.move_to(datetime.now(UTC) + timedelta(weeks=1))
+
+
+@pytest.fixture
+def weeks(engine, app, team, users, members, tmp_path, clock) -> list[str]:
+    """Three weeks, oldest first, each answered while it was open: shown (3 respondents), withheld (1),
+    shown (3); usage in each. The clock ends in the third week, which is still open."""
     now = datetime.now(UTC)
-    keys = [local_week(now - timedelta(days=7 * back), parse_tz(team.tz)) for back in (2, 1, 0)]
+    keys = [local_week(now + timedelta(days=7 * ahead), parse_tz(team.tz)) for ahead in (0, 1, 2)]
     email = {u.name: u.email for u in users}
     usage = {  # at least 3 members with usage in the shown weeks: fewer would not be shown as a team figure
         keys[0]: {"ada": 800_000, "linus": 400_000, "margaret": 100_000},
@@ -53,13 +64,15 @@ def weeks(engine, app, team, users, members, tmp_path) -> list[str]:
             for week, per_person in usage.items() for name, tokens in per_person.items()]  # fmt: skip
     import_usage_csv(engine, write_csv(tmp_path / "usage.csv", rows), {u.email: u.id for u in users}.get)
 
-    prompts.send_prompts(engine, app.client, team, now=now - timedelta(days=14))
+    prompts.send_prompts(engine, app.client, team)
     members["ada"].log_moment(**moment("bug", "2h_4h"))  # 3 h
     members["grace"].log_moment(**moment("feature", "1h_2h"))  # 1.5 h
     members["linus"].didnt_help()
-    prompts.send_prompts(engine, app.client, team, now=now - timedelta(days=7))
+    next_wednesday(clock)
+    prompts.send_prompts(engine, app.client, team)
     members["grace"].log_moment(**moment("tests", "gt8h"))  # the only respondent: withheld
-    prompts.send_prompts(engine, app.client, team, now=now)
+    next_wednesday(clock)
+    prompts.send_prompts(engine, app.client, team)
     members["ada"].log_moment(**moment("review", "30m_1h"))  # 0.75 h
     members["ada"].log_moment(**moment("docs", "1h_2h"))  # 1.5 h
     members["grace"].didnt_help()
@@ -67,10 +80,15 @@ def weeks(engine, app, team, users, members, tmp_path) -> list[str]:
     return keys
 
 
-def test_the_chart_series_of_a_team_leaves_the_withheld_week_out(engine, team, weeks):
+def _series(engine, team, week: str):
     with session_scope(engine) as session:
-        history = digests.recent_figures(session, team, weeks[-1], charts.CHART_WEEKS)
-    series = weekly_series(team.name, history)
+        history = digests.recent_figures(session, team, week, charts.CHART_WEEKS, datetime.now(UTC))
+    return weekly_series(team.name, history)
+
+
+def test_the_chart_series_of_a_team_leaves_the_withheld_week_out(engine, team, weeks):
+    close_week(engine, team, weeks[-1])
+    series = _series(engine, team, weeks[-1])
     assert series.weeks[-3:] == tuple(weeks)
     assert series.status == (NO_RETRO,) * 5 + (SHOWN, WITHHELD, SHOWN)
     assert series.outcomes == (None,) * 5 + (2, None, 3)
@@ -78,6 +96,16 @@ def test_the_chart_series_of_a_team_leaves_the_withheld_week_out(engine, team, w
     # ada 800k, linus 400k, margaret 100k (+ 50k output each); grace's 5.05M in the withheld week stays out;
     # ken 250k, ada 100k, linus 100k (+ 50k output each)
     assert series.tokens == (None,) * 5 + (1_450_000, None, 600_000)
+
+
+def test_the_chart_draws_no_week_that_is_still_open(engine, team, weeks):
+    """Until the third week closes, its answers so far are drawn nowhere: no bars, no token point."""
+    series = _series(engine, team, weeks[-1])
+    assert series.weeks[-3:] == tuple(weeks)
+    assert series.status[-3:-1] == (SHOWN, WITHHELD) and series.status[-1] != SHOWN
+    assert series.outcomes[-1] is None and series.hours[-1] is None and series.tokens[-1] is None
+    assert png_size(digests.team_chart(engine, team, weeks[-1])) == (1000, 500)  # the first week is drawn
+    assert digests.team_chart(engine, team, "2020-W10") is None  # long before the team's first retro
 
 
 def test_the_digest_gets_its_chart_in_its_thread_once(engine, app, team, slack, weeks):
@@ -117,21 +145,12 @@ def test_a_team_with_no_week_to_draw_gets_a_sentence_not_an_empty_chart(engine, 
     week = local_week(datetime.now(UTC), parse_tz(team.tz))
     prompts.send_prompts(engine, app.client, team)
     members["ada"].log_moment(**moment("bug", "2h_4h"))  # 1 respondent of 3: withheld
-    assert charts.team_chart(engine, team, week) is None
+    assert digests.team_chart(engine, team, week) is None
     assert digests.post_digest(engine, app.client, team, week) is not None
     [digest] = slack.channel_messages(CHANNEL)
     assert block_texts(digest["blocks"]).endswith(charts.NO_CHART)
     assert uploads(slack) == {"files.getUploadURLExternal": 0, "files.completeUploadExternal": 0}
     assert slack.files() == []
-
-
-def test_upload_digest_chart_puts_the_chart_in_a_given_thread(engine, app, team, slack, weeks):
-    assert charts.upload_digest_chart(engine, app.client, team, weeks[-1], CHANNEL, "1700000000.000100")
-    [chart] = slack.files(CHANNEL)
-    assert chart["thread_ts"] == "1700000000.000100" and png_size(chart["content"]) == (1000, 500)
-    # long before the team's first retro: nothing to draw, nothing uploaded
-    assert not charts.upload_digest_chart(engine, app.client, team, "2020-W10", CHANNEL, "1700000000.000100")
-    assert len(slack.files()) == 1
 
 
 @pytest.fixture
@@ -146,8 +165,13 @@ def cli_env(monkeypatch, tmp_path, slack):
 def test_the_cli_writes_the_chart_to_a_file(cli_env, weeks, tmp_path, capsys, slack):
     out = tmp_path / "out.png"
     assert main(["digest", "--team", "Payments", "--week", weeks[-1], "--chart", str(out)]) == 0
-    assert f"Chart written to {out}." in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"Chart written to {out}." in printed
     assert png_size(out.read_bytes()) == (1000, 500)
+    # the week is open: the terminal shows how it is going, not its figures
+    assert f"Weekly AI retro: Payments, {weeks[-1]} (still open)" in printed
+    assert "So far 3 of 5 people answered." in printed
+    assert "moments logged" not in printed and "Team usage" not in printed
     assert slack.files() == [] and slack.channel_messages(CHANNEL) == []  # written locally, nothing posted
 
 
@@ -165,3 +189,8 @@ def test_the_cli_posts_the_digest_with_its_chart(cli_env, weeks, slack, capsys):
     [digest] = slack.channel_messages(CHANNEL)
     [chart] = slack.files(CHANNEL)
     assert chart["thread_ts"] == digest["ts"]
+    # posting closed the week: the digest has its figures (ada, grace, ken answered; 3 moments by ada and ken)
+    assert "3 of 5 answered (60%): 2 logged where AI helped, 1 said it didn't help, 0 skipped." in block_texts(
+        digest["blocks"]
+    )
+    assert f"Posted to {CHANNEL}." in capsys.readouterr().out

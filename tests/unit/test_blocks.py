@@ -95,12 +95,16 @@ def test_digest_blocks_stay_within_limits(what):
 
 
 def test_suppressed_digest_blocks_show_only_the_response_rate():
-    members = [MemberWeekData(v.HELPED, True, (MomentData("bug", "gt8h", "better", "no", "other", "secret"),))]
+    secret = MomentData("bug", "gt8h", "better", "no", "other", "secret", sharing="named", author="U0ADA0001")
+    members = [MemberWeekData(v.HELPED, True, (secret,), tokens=9_000_000), MemberWeekData(v.DIDNT_HELP, True),
+               MemberWeekData(v.SKIPPED, True)]  # fmt: skip
     blocks = [b.to_dict() for b in digest_blocks(compute_digest("Payments", "2026-W47", members, 3))]
     check_limits(blocks, MESSAGE_BLOCKS)
-    texts = [_text(b.get("text")) for b in blocks]
-    assert any("no breakdown is shown" in t for t in texts)
-    assert not any("secret" in t or "Value per token" in t for t in texts)
+    text = "\n".join(_text(b.get("text")) for b in blocks)
+    assert "3 of 3 answered (100%)." in text
+    assert "Fewer than 3 people gave an answer, so nothing more is shown this week" in text
+    for leaked in ("secret", "U0ADA0001", "Value per token", "9.0M", "helped", "didn't help", "skipped"):
+        assert leaked not in text
 
 
 def test_every_listed_highlight_keeps_its_attribution_in_the_blocks():

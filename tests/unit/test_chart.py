@@ -53,7 +53,7 @@ SHOWN_WEEK = week(
 WITHHELD_WEEK = week(
     "2026-W43", member(v.HELPED, "2h_4h", tokens=5_000_000), member(v.SKIPPED), member(v.PENDING, tokens=7)
 )
-# 3 respondents, nothing gained, no tokens: real zeros, shown as zeros
+# 3 respondents, nothing gained, no tokens: real zeros for outcomes and hours, but no token figure (a gap)
 ZERO_WEEK = week("2026-W44", *(member(v.DIDNT_HELP) for _ in range(3)))
 HISTORY = [NOT_RUN, SHOWN_WEEK, WITHHELD_WEEK, ZERO_WEEK]
 
@@ -73,7 +73,7 @@ def test_the_series_has_figures_only_for_weeks_that_may_be_shown():
     assert series.status == (NO_RETRO, SHOWN, WITHHELD, SHOWN)
     assert series.outcomes == (None, 3, None, 0)
     assert series.hours == (None, 4.75, None, 0.0)
-    assert series.tokens == (None, 2_000_000, None, 0)
+    assert series.tokens == (None, 2_000_000, None, None)
     assert series.min_respondents == 3
 
 
@@ -84,6 +84,18 @@ def test_a_withheld_week_is_none_never_zero():
     assert series.outcomes[withheld] is None and series.hours[withheld] is None and series.tokens[withheld] is None
     zero = series.weeks.index("2026-W44")
     assert series.outcomes[zero] == 0 and series.hours[zero] == 0.0  # a shown week with nothing is a real zero
+
+
+def test_a_week_without_a_token_figure_is_a_gap_on_the_token_line_never_a_zero():
+    # 3 respondents, but only one member's usage: the week is shown, its tokens are withheld
+    usage_withheld = week(
+        "2026-W45", member(v.HELPED, "1h_2h", tokens=4_000_000), member(v.DIDNT_HELP), member(v.DIDNT_HELP)
+    )
+    assert usage_withheld.usage_withheld and not usage_withheld.suppressed
+    series = weekly_series("Payments", [SHOWN_WEEK, ZERO_WEEK, usage_withheld])
+    assert series.status == (SHOWN, SHOWN, SHOWN)
+    assert series.outcomes == (3, 0, 1) and series.hours == (4.75, 0.0, 1.5)
+    assert series.tokens == (2_000_000, None, None)  # none imported, or withheld: not 0, and never the 4M
 
 
 def test_no_token_line_when_no_shown_week_has_tokens():
@@ -110,7 +122,7 @@ def test_the_plot_gets_bars_and_token_points_only_in_shown_weeks():
     assert sorted(bars) == [(1, 3), (1, 4.75), (3, 0), (3, 0.0)]
     [line] = tokens_ax.get_lines()
     ys = list(line.get_ydata())
-    assert math.isnan(ys[0]) and math.isnan(ys[2]) and ys[1] == 2_000_000 and ys[3] == 0
+    assert math.isnan(ys[0]) and math.isnan(ys[2]) and ys[1] == 2_000_000 and math.isnan(ys[3])
     texts = [t.get_text() for t in bars_ax.texts]
     assert "withheld" in texts and "no retro" in texts
     assert fig.get_suptitle() == "Payments: value vs token volume, last 4 weeks"

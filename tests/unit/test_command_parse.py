@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.listeners.commands.parse import SUBCOMMANDS, Parsed, TeamRef, UsageError, parse
+from bot.listeners.commands.parse import MEMBER_USAGE, SUBCOMMANDS, Parsed, TeamRef, UsageError, parse, usage_lines
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,14 @@ from bot.listeners.commands.parse import SUBCOMMANDS, Parsed, TeamRef, UsageErro
         ("resume", Parsed("resume")),
         ("pause team", Parsed("pause", whole_team=True)),
         ("resume team Payments", Parsed("resume", whole_team=True, team=TeamRef(name="Payments"))),
+        ("privacy", Parsed("privacy")),
+        (" Privacy ", Parsed("privacy")),
+        ("primary", Parsed("primary")),
+        ("primary Search", Parsed("primary", team=TeamRef(name="Search"))),
+        ("primary Search Core", Parsed("primary", team=TeamRef(name="Search Core"))),
+        ("primary #search", Parsed("primary", team=TeamRef(name="search"))),
+        ("primary <#C0SEARCH01|search>", Parsed("primary", team=TeamRef(channel_id="C0SEARCH01"))),
+        ("PRIMARY <!subteam^S0SEA|@search-team>", Parsed("primary", team=TeamRef(usergroup_id="S0SEA"))),
         ("export", Parsed("export")),
         ("forget-me", Parsed("forget-me")),
         ("forget_me", Parsed("forget-me")),
@@ -57,6 +65,11 @@ def test_commands_parse(text, expected):
         ("summary <#C0A|a> <#C0B|b>", "Name one team"),
         ("export everything", "takes no arguments"),
         ("forget-me now", "takes no arguments"),
+        ("privacy please", "`/airetro privacy` takes no arguments"),
+        ("privacy 4", "`/airetro privacy` takes no arguments"),
+        ("primary <@U0USER002|grace>", "`/airetro primary` takes a team, not a person"),
+        ("primary <#C0A|a> <#C0B|b>", "Name one team for `/airetro primary`"),
+        ("primaries", "I don't know `/airetro primaries`"),
         ("pause forever", "`/airetro pause team [team]` for a team"),
     ],
 )
@@ -73,3 +86,10 @@ def test_a_hint_never_echoes_a_live_mention():
     with pytest.raises(UsageError) as error:
         parse("<!channel> wake up")
     assert "<!channel>" not in str(error.value) and "&lt;!channel&gt;" in str(error.value)
+
+
+def test_help_lists_privacy_and_primary_for_every_member():
+    lines = "\n".join(usage_lines(MEMBER_USAGE))
+    assert "`/airetro privacy`: who sees what about you" in lines
+    assert "`/airetro primary [team]`: the one team you count in each week" in lines
+    assert {"privacy", "primary"} <= set(SUBCOMMANDS)

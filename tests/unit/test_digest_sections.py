@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import pytest
+
+from bot import formatting as fmt
 from bot import vocabulary as v
 from bot.blocks.digest import digest_blocks
 from bot.digest.figures import ActivityData, MemberWeekData, MomentData, compute_digest
@@ -28,33 +31,54 @@ def moment(what: str, sharing: str = "anonymous", author: str | None = None, **k
 
 
 def figures(moments: tuple[MomentData, ...], min_respondents: int = 3, tokens: int = 1_000_000, cost: float = 100.0):
-    """4 of 5 prompted answered: 2 helped (the moments go to the first), 1 didn't help, 1 skipped, 1 pending.
+    """5 of 6 prompted answered: 3 helped (the moments go to the first, the other two log a private one each),
+    1 didn't help, 1 skipped, 1 pending: 4 respondents, and 3 members who logged (enough for anonymous
+    highlights).
 
-    Tokens are split 40/10/30/20/0 % so the idle share (didn't help + skipped + pending) is 50 %.
+    Tokens are split 30/10/10 (with an outcome) and 20/20/10 % (without): 3 member-weeks on each side, so the
+    idle share (didn't help + skipped + pending) is shown: 50 %.
     """
     return compute_digest(
         "Payments",
         "2026-W47",
         [
-            MemberWeekData(v.HELPED, True, moments, tokens=tokens * 4 // 10, cost_usd=cost * 0.4),
+            MemberWeekData(v.HELPED, True, moments, tokens=tokens * 3 // 10, cost_usd=cost * 0.3),
             MemberWeekData(
                 v.HELPED, True, (moment("second member's moment", sharing="private"),), tokens // 10, cost * 0.1
             ),
-            MemberWeekData(v.DIDNT_HELP, True, tokens=tokens * 3 // 10, cost_usd=cost * 0.3),
+            MemberWeekData(
+                v.HELPED, True, (moment("third member's moment", sharing="private"),), tokens // 10, cost * 0.1
+            ),
+            MemberWeekData(v.DIDNT_HELP, True, tokens=tokens * 2 // 10, cost_usd=cost * 0.2),
             MemberWeekData(v.SKIPPED, True, tokens=tokens * 2 // 10, cost_usd=cost * 0.2),
-            MemberWeekData(v.PENDING, True),
+            MemberWeekData(v.PENDING, True, tokens=tokens // 10, cost_usd=cost * 0.1),
         ],
         min_respondents,
     )
 
 
 def test_suppressed_week_says_too_few_answered_and_shows_nothing_else():
-    f = figures((moment("Top secret highlight", sharing="named", author="U0ADA0001"),), min_respondents=4)
+    f = figures((moment("Top secret highlight", sharing="named", author="U0ADA0001"),), min_respondents=5)
     text = digest_text(f)
-    assert "4 of 5 answered (80%)" in text
-    assert "Only 3 gave an answer, fewer than the 4 needed" in text
-    assert "no breakdown is shown" in text
-    for leaked in ("Top secret highlight", "U0ADA0001", "1.0M", "$100", "Value per token", "Outcomes", "50%"):
+    assert "\n  5 of 6 answered (83%).\n" in text
+    assert "Fewer than 5 people gave an answer, so nothing more is shown this week: that keeps each answer " \
+           "anonymous." in text  # fmt: skip
+    # not even the breakdown of the answers: with so few, "1 said it didn't help" can point at someone
+    for leaked in ("helped", "didn't help", "skipped", "Top secret highlight", "U0ADA0001", "1.0M", "$100",
+                   "Value per token", "Outcomes", "50%"):  # fmt: skip
+        assert leaked not in text
+
+
+def test_a_minimum_below_3_still_withholds_a_week_of_2_respondents():
+    members = [
+        MemberWeekData(v.HELPED, True, (moment("Only two of us", sharing="anonymous"),), 2_000_000, 20.0),
+        MemberWeekData(v.DIDNT_HELP, True, tokens=1_000_000, cost_usd=10.0),
+        MemberWeekData(v.SKIPPED, True),
+    ]
+    text = digest_text(compute_digest("Payments", "2026-W47", members, 1))  # a team set up before the floor
+    assert "3 of 3 answered (100%)." in text
+    assert "Fewer than 3 people gave an answer" in text
+    for leaked in ("Only two of us", "2.0M", "3.0M", "$30", "Outcomes", "didn't help"):
         assert leaked not in text
 
 
@@ -64,29 +88,46 @@ def test_normal_week_shows_every_section_with_the_figures():
     assert text.startswith("Weekly AI retro: Payments, 2026-W47")
     for title in ("Responses", "Outcomes", "Value per token", "Shared highlights"):
         assert f"\n{title}\n" in text
-    assert "4 of 5 answered (80%): 2 logged where AI helped, 1 said it didn't help, 1 skipped." in text
-    # 2 moments: 2 × feature, 3.0 h each → 6 h
-    assert "2 moments logged: 2 × shipped a feature." in text
-    # respondents: 3 h, 3 h (the private moment) and 0 h ("didn't help") → median 3 h
-    assert "Estimated time saved: 6 h in total, median 3 h per respondent." in text
+    assert "5 of 6 answered (83%): 3 logged where AI helped, 1 said it didn't help, 1 skipped." in text
+    # 3 moments: 3 × feature, 3.0 h each → 9 h
+    assert "3 moments logged: 3 × shipped a feature." in text
+    # respondents: 3 h, 3 h, 3 h (the private moments) and 0 h ("didn't help") → median 3 h
+    assert "Estimated time saved: 9 h in total, median 3 h per respondent." in text
     assert "Team usage: 1.0M tokens, $100." in text
-    assert "Per reported outcome: 500.0k tokens, $50.00." in text  # 1M / 2, $100 / 2
-    assert "Time saved per $100 of tokens: 6 h." in text
+    assert "Per reported outcome: 333.3k tokens, $33.33." in text  # 1M / 3, $100 / 3
+    assert "Time saved per $100 of tokens: 9 h." in text
     assert "Tokens used in member-weeks with no reported outcome (volume without value): 50%." in text
     assert "nobody is ranked or named by tokens" in text
     assert "second member's moment" not in text  # private moments stay private
 
 
-def test_a_share_that_would_reveal_one_persons_tokens_is_not_shown():
-    members = [
-        MemberWeekData(v.HELPED, True, (moment("a"),), tokens=400_000),
-        MemberWeekData(v.HELPED, True, (moment("b"),), tokens=100_000),
-        MemberWeekData(v.DIDNT_HELP, True, tokens=300_000),
-    ]
+@pytest.mark.parametrize(("without", "with_outcome"), [(1, 2), (2, 2), (2, 3), (3, 2), (1, 5)])
+def test_a_share_with_fewer_than_3_members_on_a_side_is_not_shown(without, with_outcome):
+    members = [MemberWeekData(v.HELPED, True, (moment("a"),), tokens=100_000)] * with_outcome
+    members += [MemberWeekData(v.DIDNT_HELP, True, tokens=300_000)] * without
+    members += [MemberWeekData(v.DIDNT_HELP, True)] * 3  # enough respondents, but no tokens: on no side
+    f = compute_digest("Payments", "2026-W47", members, 3)
+    text = digest_text(f)
+    assert f"Team usage: {fmt.tokens(f.tokens)} tokens" in text, "the team total is still shown"
+    assert "Tokens used in member-weeks with no reported outcome (volume without value): not shown, as fewer " \
+           "than 3 members are on one side (with or without an outcome)." in text  # fmt: skip
+    assert "%" not in text.split("Value per token")[1], "no share in any form"
+
+
+def test_a_share_with_3_members_on_each_side_is_shown():
+    members = [MemberWeekData(v.HELPED, True, (moment("a"),), tokens=100_000)] * 3
+    members += [MemberWeekData(v.DIDNT_HELP, True, tokens=300_000)] * 3
     text = digest_text(compute_digest("Payments", "2026-W47", members, 3))
-    assert "Tokens used in member-weeks with no reported outcome (volume without value): not shown, as it would " \
-           "reveal one person's tokens." in text  # fmt: skip
-    assert "38%" not in text  # 300k of 800k
+    assert "Tokens used in member-weeks with no reported outcome (volume without value): 75%." in text  # 900k / 1.2M
+    assert "not shown" not in text
+
+
+def test_a_higher_team_minimum_is_the_number_each_side_needs():
+    members = [MemberWeekData(v.HELPED, True, (moment("a"),), tokens=100_000)] * 3
+    members += [MemberWeekData(v.DIDNT_HELP, True, tokens=300_000)] * 3
+    text = digest_text(compute_digest("Payments", "2026-W47", members, 5))
+    assert "not shown, as fewer than 5 members are on one side (with or without an outcome)." in text
+    assert "75%" not in text
 
 
 def test_week_without_token_import_says_so():
@@ -171,7 +212,8 @@ def test_sections_in_order_with_provider_activity_and_trend_only_when_present():
     members = [
         MemberWeekData(v.HELPED, True, (moment("a"),), activity=ActivityData(12, 900, 200, 9, 2)),
         MemberWeekData(v.HELPED, True, (moment("b"),), activity=ActivityData(10, 340, 110, 5, 1)),
-        MemberWeekData(v.DIDNT_HELP, True, activity=ActivityData()),
+        MemberWeekData(v.HELPED, True, (moment("c"),), activity=ActivityData()),
+        MemberWeekData(v.DIDNT_HELP, True),
     ]
     week = compute_digest("Payments", "2026-W47", members, 3)
     trend = compute_trend([week])
@@ -182,7 +224,7 @@ def test_sections_in_order_with_provider_activity_and_trend_only_when_present():
     # 9 + 5 commits, 2 + 1 pull requests, 12 + 10 sessions, 900 + 340 / 200 + 110 lines
     assert (
         "Claude Code reported 14 commits and 3 pull requests (22 sessions, +1,240 / -310 lines); "
-        "members reported 2 outcomes." in text
+        "members reported 3 outcomes." in text
     )
     assert "No trend: no token usage imported for this week." in text
 

@@ -24,6 +24,7 @@ FULL = Holdings(
     memberships=2,
     manager_roles=1,
     person=1,
+    named_highlights=2,
     last_manager_of=("Payments",),
     synced_teams=("Apps", "Payments"),
 )
@@ -43,13 +44,26 @@ def test_the_confirmation_says_exactly_what_goes():
     assert _text(view["submit"]) == "Delete everything" and _text(view["close"]) == "Cancel"
     shown = block_texts(view["blocks"])
     for line in (
-        "3 moment(s)", "5 weekly prompt(s)", "4 weekly token summary(ies)", "20 usage record(s)",
-        "2 team membership(s)", "1 manager role(s)", "your profile",
+        "5 weeks of prompts and your answers", "3 moments you logged", "4 weekly token summaries",
+        "20 usage records (tokens and dollars per day and model)",
+        "2 highlights you shared with your name in past digests",
+        "2 team memberships", "1 manager role", "your profile",
         "You are the last manager of *Payments*", "*Apps*, *Payments* take their members from a channel",
         "can't be undone",
     ):  # fmt: skip
         assert line in shown, line
+    # kinds of which nothing is held are not listed as "0 …"
+    assert "provider activity record" not in shown and "identity mapping" not in shown
     assert opened_for(view["private_metadata"]) == "U0USER001"
+
+
+def test_one_of_a_kind_is_singular_and_none_of_a_kind_is_left_out():
+    shown = block_texts(confirm_view(Holdings(moments=1, answers=1, named_highlights=1), "U1").to_dict()["blocks"])
+    for line in ("1 week of prompts and your answers", "1 moment you logged",
+                 "1 highlight you shared with your name in past digests"):  # fmt: skip
+        assert line in shown, line
+    for absent in ("usage record", "token summar", "team membership", "manager role", "your profile"):
+        assert absent not in shown, absent
 
 
 def test_opened_for_ignores_anything_else():
@@ -66,9 +80,10 @@ def test_the_views_stay_within_limits_with_many_long_team_names():
 
 def test_the_result_says_what_was_deleted_or_that_nothing_was_left():
     done = block_texts(result_view(FULL).to_dict()["blocks"])
-    assert "Deleted everything AI Retro held about you" in done and "20 usage record(s)" in done
+    assert "Deleted everything AI Retro held about you" in done and "20 usage records" in done
+    assert "2 highlights you shared with your name in past digests" in done
     assert "You were the last manager of *Payments*: a workspace admin must name a new one" in done
     assert "adds you back" in done
     assert "Nothing left to delete" in block_texts(result_view(Holdings()).to_dict()["blocks"])
     assert result_text(Holdings()).startswith("Nothing left")
-    assert Holdings().empty and not Holdings(usage_records=1).empty
+    assert Holdings().empty and not Holdings(usage_records=1).empty and not Holdings(named_highlights=1).empty

@@ -45,7 +45,7 @@ def _state(**answers: object) -> dict:
         "name": {"type": "plain_text_input", "value": "Payments"},
         "channel": {"type": "conversations_select", "selected_conversation": "C0TEAM001"},
         "membership": {"type": "radio_buttons", "selected_option": {"value": "people"}},
-        "members": {"type": "multi_users_select", "selected_users": ["U0USER001", "U0USER002"]},
+        "members": {"type": "multi_users_select", "selected_users": ["U0USER001", "U0USER002", "U0USER003"]},
         "usergroup": {"type": "static_select", "selected_option": None},
         "managers": {"type": "multi_users_select", "selected_users": ["U0USER002"]},
         "prompt_day": {"type": "static_select", "selected_option": {"value": "0"}},
@@ -69,7 +69,7 @@ def test_a_good_submission_reads_into_values():
         name="Payments",
         channel_id="C0TEAM001",
         membership="people",
-        member_ids=("U0USER001", "U0USER002"),
+        member_ids=("U0USER001", "U0USER002", "U0USER003"),
         usergroup_id=None,
         manager_ids=("U0USER002",),
         prompt=Slot(0, "10:00"),
@@ -79,7 +79,7 @@ def test_a_good_submission_reads_into_values():
         min_respondents=3,
         share_free_text=True,
     )
-    assert submission.values == values_of(STORED, ["U0USER001", "U0USER002"], ["U0USER002"])
+    assert submission.values == values_of(STORED, ["U0USER001", "U0USER002", "U0USER003"], ["U0USER002"])
 
 
 @pytest.mark.parametrize(
@@ -92,6 +92,9 @@ def test_a_good_submission_reads_into_values():
         ({"channel": {"selected_conversation": None}}, "channel"),
         ({"channel": {"selected_conversation": "D0DM00001"}}, "channel"),
         ({"members": {"selected_users": []}}, "members"),
+        ({"members": {"selected_users": ["U0USER001"]}}, "members"),
+        ({"members": {"selected_users": ["U0USER001", "U0USER002"]}}, "members"),
+        ({"members": {"selected_users": ["U0USER001", "U0USER002", "U0USER002"]}}, "members"),  # 2 people
         ({"members": {"selected_users": ["not a user"]}}, "members"),
         ({"managers": {"selected_users": []}}, "managers"),
         ({"membership": {"selected_option": {"value": "everyone"}}}, "membership"),
@@ -106,6 +109,8 @@ def test_a_good_submission_reads_into_values():
         ({"tz": {"value": "Europe"}}, "tz"),
         ({"tz": {"value": "Mars/Base"}}, "tz"),
         ({"min_respondents": {"value": "0"}}, "min_respondents"),
+        ({"min_respondents": {"value": "1"}}, "min_respondents"),
+        ({"min_respondents": {"value": "2"}}, "min_respondents"),
         ({"min_respondents": {"value": "51"}}, "min_respondents"),
         ({"min_respondents": {"value": "three"}}, "min_respondents"),
         ({"min_respondents": "not an element"}, "min_respondents"),
@@ -115,6 +120,21 @@ def test_each_bad_value_is_an_error_on_its_own_field(answers, bad):
     submission = read_setup(_state(**answers))
     assert set(submission.errors) == {bad}
     assert submission.values is None
+
+
+def test_fewer_than_3_members_or_a_minimum_below_3_is_refused_with_the_reason():
+    members = read_setup(_state(members={"selected_users": ["U0USER001", "U0USER002"]}))
+    assert members.errors == {
+        "members": "Pick at least 3 members (or choose a channel or user group above): no figure is ever shown "
+        "over fewer than 3 people."
+    }
+    minimum = read_setup(_state(min_respondents={"value": "2"}))
+    assert minimum.errors == {
+        "min_respondents": "Enter a whole number from 3 to 50: no figure is ever shown over fewer than 3 people, "
+        "so that nobody's answers or tokens can be singled out."
+    }
+    exactly = read_setup(_state(min_respondents={"value": "3"}))
+    assert exactly.errors == {} and exactly.values.min_respondents == 3
 
 
 def test_channel_and_usergroup_teams_need_no_picked_members():
@@ -168,6 +188,9 @@ def test_the_view_is_prefilled_when_editing_and_carries_only_the_team_id():
     assert elements["reminder_hours"]["initial_value"] == "24" and elements["reminder_hours"]["max_value"] == "144"
     assert elements["tz"]["initial_value"] == "Europe/Berlin"
     assert elements["share_free_text"]["initial_options"][0]["value"] == "share"
+    assert elements["min_respondents"]["min_value"] == "3" and elements["min_respondents"]["initial_value"] == "3"
+    hint = next(b["hint"]["text"] for b in view["blocks"] if b.get("block_id") == "min_respondents")
+    assert hint.startswith("At least 3.")
     assert view_problems(view) == []
 
 

@@ -73,3 +73,45 @@ def test_all_weeks_below_the_threshold_show_no_figures():
     lines = summary_lines(summarise("Payments", [W47]))
     assert any("no figures are shown" in line for line in lines)
     assert not any("Moments logged" in line or "tokens" in line for line in lines)
+
+
+def _split_week(week: str, without: int, with_outcome: int):
+    """``with_outcome`` helpers (1 bug, 100k tokens each) and ``without`` "didn't help" answers (300k each),
+    plus "didn't help" answers without tokens so that the week is always shown."""
+    members = [_helped(BUG, tokens=100_000, cost=1.0)] * with_outcome
+    members += [MemberWeekData(v.DIDNT_HELP, True, (), 300_000, 3.0)] * without
+    return _week(week, members + [MemberWeekData(v.DIDNT_HELP, True)] * 3)
+
+
+def test_a_week_that_withheld_its_share_adds_nothing_to_the_summarys_share():
+    shared = _split_week("2026-W46", 3, 3)  # 900k of 1.2M without an outcome: shown
+    lone = _split_week("2026-W47", 1, 3)  # one idle member-week: withheld, it would be that person's 300k
+    assert not shared.share_withheld and lone.share_withheld
+    s = summarise("Payments", [shared, lone])
+    assert s.tokens == 1_200_000 + 600_000, "both weeks' team totals were shown, so both add up"
+    assert s.tokens_without_value == 900_000 and s.tokens_without_value_share == 0.75  # not 1.2M of 1.8M
+    lines = summary_lines(s)
+    assert "Tokens used in member-weeks with no reported outcome (volume without value): 75%." in lines
+    assert not any("67%" in line for line in lines)
+
+
+def test_a_summary_of_weeks_that_all_withheld_their_share_says_so():
+    s = summarise("Payments", [_split_week("2026-W46", 2, 3), _split_week("2026-W47", 3, 2)])
+    assert s.tokens == 900_000 + 1_100_000 and s.tokens_without_value_share is None
+    assert (
+        "Tokens used in member-weeks with no reported outcome (volume without value): not shown, as fewer than 3 "
+        "members are on one side (with or without an outcome)." in summary_lines(s)
+    )
+
+
+def test_a_week_that_withheld_its_usage_adds_no_tokens_to_the_summary():
+    withheld = _week(  # 3 respondents, but only one of them has usage
+        "2026-W47",
+        [_helped(TESTS, tokens=9_000_000, cost=90.0), MemberWeekData(v.DIDNT_HELP, True),
+         MemberWeekData(v.DIDNT_HELP, True)],
+    )  # fmt: skip
+    assert withheld.usage_withheld and not withheld.suppressed
+    s = summarise("Payments", [W46, withheld])
+    assert (s.tokens, s.cost_usd) == (3_000_000, 30.0)
+    assert s.moments == 3, "its answers are still in the totals"
+    assert "9.0M" not in "\n".join(summary_lines(s)) and "12.0M" not in "\n".join(summary_lines(s))

@@ -63,7 +63,7 @@ def preview_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContex
     if managed is None:
         return
     team, _who = managed
-    figures = digests.compute_team_digest(context["engine"], team, digests.digest_week(team))
+    figures = digests.week_view(context["engine"], team, digests.digest_week(team))
     client.views_open(trigger_id=body["trigger_id"], view=digest_preview_view(figures))
 
 

@@ -13,7 +13,7 @@ from logging import Logger
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.listeners.commands import digest, export, forget_me, help, log, me, pause, setup, summary
+from bot.listeners.commands import digest, export, forget_me, help, log, me, pause, primary, privacy, setup, summary
 from bot.listeners.commands.invocation import Invocation
 from bot.listeners.commands.parse import Parsed, UsageError, parse
 from bot.services.roles import NotAllowed
@@ -28,6 +28,8 @@ SUBCOMMANDS: dict[str, Callable[[Invocation, Parsed], None]] = {
     "digest": digest.run,
     "pause": pause.run,
     "resume": pause.run,
+    "privacy": privacy.run,
+    "primary": primary.run,
     "export": export.run,
     "forget-me": forget_me.run,
 }

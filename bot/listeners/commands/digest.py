@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
 
-from bot.blocks.digest import digest_blocks
-from bot.digest.sections import digest_text
+from bot.blocks.digest import view_blocks, view_text
 from bot.formatting import clip
 from bot.listeners.commands.invocation import Invocation
 from bot.listeners.commands.parse import Parsed
@@ -24,6 +23,6 @@ def run(inv: Invocation, parsed: Parsed) -> None:
     if parsed.mode == "post":
         inv.reply(digests.post_now(inv.engine, inv.client, team))
         return
-    figures = digests.compute_team_digest(inv.engine, team, week)
-    blocks = [ContextBlock(elements=[MarkdownTextObject(text=PREVIEW_NOTE)]), *digest_blocks(figures)]
-    inv.reply(clip(digest_text(figures), digests.FALLBACK_TEXT_LIMIT), blocks)
+    view = digests.week_view(inv.engine, team, week)
+    blocks = [ContextBlock(elements=[MarkdownTextObject(text=PREVIEW_NOTE)]), *view_blocks(view)]
+    inv.reply(clip(view_text(view), digests.FALLBACK_TEXT_LIMIT), blocks)

@@ -16,12 +16,27 @@ DEFAULT_SUMMARY_WEEKS = 4
 DEFAULT_ME_WEEKS = 8
 MAX_WEEKS = 52
 
-SUBCOMMANDS = ("help", "log", "me", "summary", "setup", "digest", "pause", "resume", "export", "forget-me")
+SUBCOMMANDS = (
+    "help",
+    "log",
+    "me",
+    "summary",
+    "setup",
+    "digest",
+    "pause",
+    "resume",
+    "privacy",
+    "primary",
+    "export",
+    "forget-me",
+)
 MEMBER_USAGE = (
     ("/airetro log [team]", "log where AI helped, now"),
     ("/airetro me [weeks]", "your own last weeks (only you see them)"),
     ("/airetro summary [#channel|team] [weeks]", "a team's aggregate, last 4 weeks by default"),
     ("/airetro pause", "stop your weekly prompts (`/airetro resume` to restart)"),
+    ("/airetro privacy", "who sees what about you, and what AI Retro holds about you"),
+    ("/airetro primary [team]", "the one team you count in each week, or switch to another of your teams"),
     ("/airetro export", "your own data as a CSV file in a DM"),
     ("/airetro forget-me", "delete everything AI Retro holds about you"),
 )
@@ -125,13 +140,13 @@ def parse(text: str) -> Parsed:
 
 
 def _parse_subcommand(name: str, rest: list[str]) -> Parsed:
-    if name in ("help", "me", "export", "forget-me"):
+    if name in ("help", "me", "privacy", "export", "forget-me"):
         if name == "me" and len(rest) == 1 and rest[0].isdigit():
             return Parsed(name, weeks=_weeks(rest[0]))
         if rest:
             raise UsageError(f"`/airetro {name}` takes no {'more ' if name == 'me' else ''}arguments.")
         return Parsed(name, weeks=DEFAULT_ME_WEEKS if name == "me" else None)
-    if name == "log":
+    if name in ("log", "primary"):
         return Parsed(name, team=_team_ref(rest, name))
     if name == "summary":
         weeks = DEFAULT_SUMMARY_WEEKS

@@ -1,0 +1,84 @@
+"""A closed week's figures as they are stored (``published_weeks.figures``) and read back. Pure functions.
+
+Only what may be shown is stored: a withheld figure is left out of the stored form altogether (not kept
+and hidden), so every later view, sum or difference over stored weeks can only ever combine figures that
+were themselves fit to publish. Reading a stored week back gives a ``DigestFigures`` whose withheld parts
+are empty, with the flag that says why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.digest.figures import ActivityData, DigestFigures, Highlight
+
+VERSION = 1
+_COUNTS = ("prompted", "responded")
+_SHOWN = (
+    "respondents",
+    "helped",
+    "didnt_help",
+    "skipped",
+    "moments",
+    "hours_saved",
+    "would_not_have_happened",
+    "would_have_happened_later",
+    "friction",
+)
+_USAGE = ("tokens", "cost_usd", "tokens_per_outcome", "cost_per_outcome", "hours_per_100_usd", "usage_through")
+_SHARE = ("tokens_without_value", "tokens_without_value_share")
+
+
+def to_stored(f: DigestFigures) -> dict[str, Any]:
+    """The publishable part of ``f`` as JSON-ready data (no trend: it is read from the stored weeks)."""
+    out: dict[str, Any] = {"v": VERSION, "min_respondents": f.min_respondents, "suppressed": f.suppressed}
+    out.update({name: getattr(f, name) for name in _COUNTS})
+    if f.suppressed:
+        return out
+    out.update({name: getattr(f, name) for name in _SHOWN})
+    out["outcomes"] = dict(f.outcomes)
+    out["quality"] = dict(f.quality)
+    out["respondent_hours"] = list(f.respondent_hours)
+    out["highlights"] = [[h.text, h.link, h.outcome, h.author] for h in f.highlights]
+    out["usage_withheld"] = f.usage_withheld
+    if not f.usage_withheld:
+        out.update({name: getattr(f, name) for name in _USAGE})
+        out["share_withheld"] = f.share_withheld
+        if not f.share_withheld:
+            out.update({name: getattr(f, name) for name in _SHARE})
+            out["token_weeks_split"] = list(f.token_weeks_split)
+    out["activity_withheld"] = f.activity_withheld
+    if f.activity is not None and not f.activity_withheld:
+        a = f.activity
+        out["activity"] = [a.sessions, a.lines_added, a.lines_removed, a.commits, a.pull_requests]
+    return out
+
+
+def from_stored(team: str, week: str, data: dict[str, Any]) -> DigestFigures:
+    """A stored week as figures, named with the team's current name."""
+    plain = {name: data[name] for name in (*_COUNTS, *_SHOWN, *_USAGE, *_SHARE) if name in data}
+    activity = data.get("activity")
+    return DigestFigures(
+        team=team,
+        week=week,
+        min_respondents=data["min_respondents"],
+        members=data["prompted"],
+        suppressed=data["suppressed"],
+        **{"respondents": 0, "helped": 0, "didnt_help": 0, "skipped": 0, **plain},
+        outcomes=dict(data.get("outcomes", {})),
+        quality=dict(data.get("quality", {})),
+        respondent_hours=tuple(data.get("respondent_hours", ())),
+        highlights=tuple(Highlight(*h) for h in data.get("highlights", ())),
+        token_weeks_split=tuple(data.get("token_weeks_split", (0, 0))),
+        usage_withheld=data.get("usage_withheld", False),
+        share_withheld=data.get("share_withheld", False),
+        activity_withheld=data.get("activity_withheld", False),
+        activity=ActivityData(*activity) if activity else None,
+    )
+
+
+def without_author(data: dict[str, Any], author: str) -> dict[str, Any] | None:
+    """``data`` with the named highlights of ``author`` taken out (forget-me); None when it has none."""
+    highlights = data.get("highlights", [])
+    kept = [h for h in highlights if h[3] != author]
+    return None if len(kept) == len(highlights) else {**data, "highlights": kept}

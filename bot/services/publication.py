@@ -1,0 +1,216 @@
+"""Closing a team's week: its figures are computed once, over that week's cohort, and stored.
+
+Every screen that shows a team's figures (digest, preview, summary, trend, chart, App Home, export, org
+roll-up, CLI) reads them from here, and only for closed weeks:
+
+* a week *closes* when its digest is posted (scheduled, or a manager's "post now"), and at the latest at
+  the team's first digest time after that week's prompt (also when the team is paused or the digest could
+  not be posted). ``closes_at`` gives that time;
+* at closing, the figures are computed over the week's cohort (the people it prompted, whoever the
+  members are now) and stored, with only what may be shown (``bot.digest.stored``). They are never
+  recomputed: later membership changes, late answers, late usage imports and forget-me leave them as
+  they are;
+* a closed week nobody has read yet is published on first read, or by ``publish_closed`` (run at start,
+  after migrations, and every minute by the scheduler);
+* an open week shows no figures at all, only how many have answered so far: figures that change with each
+  answer would let two looks, a minute apart, be subtracted to read one person's answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from bot import vocabulary as v
+from bot.digest.figures import ActivityData, DigestFigures, MemberWeekData, MomentData, compute_digest
+from bot.digest.progress import Progress
+from bot.digest.stored import from_stored, to_stored
+from bot.schedule_spec import cycle_week_at, occurrence, parse_tz
+from bot.services.teams import digest_slot, prompt_slot
+from storage.engine import session_scope
+from storage.models import Cycle, Delivery, PublishedWeek, Team, UsageRecord
+from storage.queries import cycles as cq
+from storage.queries import published as pq
+from storage.queries import teams as tq
+from storage.queries.activity import ActivityTotals, activity_by_person_week
+from storage.queries.usage import token_summaries
+from storage.weeks import week_days, week_key
+
+log = logging.getLogger(__name__)
+
+
+def closes_at(team: Team, week: str) -> datetime:
+    """When ``week`` closes for the team: its first digest time at or after that week's prompt (UTC)."""
+    tz = parse_tz(team.tz)
+    monday, _ = week_days(week)
+    prompt_at = occurrence(prompt_slot(team), monday, tz)
+    digest_at = occurrence(digest_slot(team), monday, tz)
+    if digest_at < prompt_at:
+        digest_at = occurrence(digest_slot(team), monday + timedelta(weeks=1), tz)
+    return min(digest_at, occurrence(prompt_slot(team), monday + timedelta(weeks=1), tz))
+
+
+def current_week(team: Team, now: datetime) -> str:
+    """The team's retro week open at ``now`` (the week of its latest prompt)."""
+    return cycle_week_at(prompt_slot(team), now, parse_tz(team.tz))
+
+
+def _activity(totals: ActivityTotals | None) -> ActivityData | None:
+    if totals is None:
+        return None
+    return ActivityData(totals.sessions, totals.lines_added, totals.lines_removed, totals.commits, totals.pull_requests)
+
+
+def _by(at: datetime | None, as_of: datetime | None) -> bool:
+    """Whether something recorded at ``at`` was there at ``as_of`` (no ``as_of``: everything is)."""
+    if as_of is None or at is None:
+        return True
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)) <= (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC))
+
+
+def cohort_data(session: Session, team_id: int, week: str, as_of: datetime | None = None) -> list[MemberWeekData]:
+    """The week's cohort as plain data: each person's answer, moments, token summary and provider activity.
+
+    ``as_of``: the data as it was then (the org roll-up folds a withheld week as it was when it was published):
+    people prompted later are left out, and answers and moments given later do not count. Usage counts as
+    imported.
+    """
+    weeks = [mw for mw in cq.cohort_weeks(session, team_id, week) if _by(mw.delivery.claimed_at, as_of)]
+    person_ids = [mw.person.id for mw in weeks]
+    summaries = token_summaries(session, person_ids, week)
+    activity = activity_by_person_week(session, person_ids, week)
+    members = []
+    for mw in weeks:
+        summary = summaries.get(mw.person.id)
+        moments = tuple(
+            MomentData(
+                outcome=m.outcome,
+                time_saved=m.time_saved,
+                quality=m.quality,
+                counterfactual=m.counterfactual,
+                tool=m.tool,
+                what=m.what,
+                link=m.link,
+                sharing=m.sharing,
+                author=mw.person.slack_user_id,
+            )
+            for m in mw.moments
+            if _by(m.created_at, as_of)
+        )
+        members.append(
+            MemberWeekData(
+                answer=mw.delivery.answer if _by(mw.delivery.answered_at, as_of) else v.PENDING,
+                prompted=mw.delivery.state in cq.ASKED_STATES,
+                moments=moments,
+                tokens=summary.tokens if summary else 0,
+                cost_usd=summary.cost_usd if summary else 0.0,
+                activity=_activity(activity.get(mw.person.id)),
+                person=mw.person.slack_user_id,
+            )
+        )
+    return members
+
+
+def _usage_through(session: Session, team_id: int, week: str) -> str | None:
+    """The latest day of the week with usage for anyone in the cohort, when it is before the week's Sunday."""
+    monday, sunday = week_days(week)
+    cohort = select(Delivery.person_id).join(Cycle, Cycle.id == Delivery.cycle_id)
+    cohort = cohort.where(Cycle.team_id == team_id, Cycle.week == week)
+    latest = session.exec(
+        select(func.max(UsageRecord.day)).where(
+            UsageRecord.person_id.in_(cohort), UsageRecord.day >= monday, UsageRecord.day <= sunday
+        )
+    ).one()
+    if latest is None:
+        return None
+    latest = latest if isinstance(latest, date) else date.fromisoformat(str(latest))
+    return latest.isoformat() if latest < sunday else None
+
+
+def compute_week(session: Session, team: Team, week: str) -> DigestFigures:
+    """The team-week's figures over its cohort, as the data is now: what publishing stores."""
+    figures = compute_digest(
+        team.name, week, cohort_data(session, team.id, week), team.min_respondents,
+        share_free_text=team.share_free_text,
+    )  # fmt: skip
+    if figures.tokens and not figures.usage_withheld:
+        figures = replace(figures, usage_through=_usage_through(session, team.id, week))
+    return figures
+
+
+def publish(session: Session, team: Team, week: str, now: datetime) -> DigestFigures:
+    """Close the team-week (if it is not closed yet) and return its published figures: those of the data as it
+    is at this moment, the digest's (scheduled or early), or within a minute of ``closes_at`` (the scheduler's
+    ``publish_closed``), or, where no scheduler runs, the first time a screen needs them. Nothing was shown
+    of the week before, so there is nothing to compare them with; after, they never change."""
+    stored = pq.published(session, team.id, [week]).get(week)
+    if stored is None:
+        stored = pq.insert_once(session, team.id, week, to_stored(compute_week(session, team, week)), now)
+        log.info("published the figures of %s %s", team.name, week)
+    return from_stored(team.name, week, stored.figures)
+
+
+def closed_figures(session: Session, team: Team, weeks: Sequence[str], now: datetime) -> list[DigestFigures | None]:
+    """Each of ``weeks``' published figures, publishing the closed ones nobody has read yet; None for a week
+    that is still open (no figures may be shown for it)."""
+    stored = pq.published(session, team.id, weeks)
+    out: list[DigestFigures | None] = []
+    for week in weeks:
+        if week in stored:
+            out.append(from_stored(team.name, week, stored[week].figures))
+        elif now >= closes_at(team, week):
+            out.append(publish(session, team, week, now))
+        else:
+            out.append(None)
+    return out
+
+
+def last_closed_week(session: Session, team: Team, now: datetime) -> str:
+    """The team's latest closed week: the current one once its digest is out (or its time has passed)."""
+    week = current_week(team, now)
+    if pq.published(session, team.id, [week]) or now >= closes_at(team, week):
+        return week
+    monday, _ = week_days(week)
+    return week_key(monday - timedelta(weeks=1))
+
+
+def progress(session: Session, team: Team, week: str) -> Progress:
+    counts = session.exec(
+        select(Delivery.state, Delivery.answer, func.count())
+        .join(Cycle, Cycle.id == Delivery.cycle_id)
+        .where(Cycle.team_id == team.id, Cycle.week == week)
+        .group_by(Delivery.state, Delivery.answer)
+    ).all()
+    prompted = sum(n for state, _, n in counts if state in cq.ASKED_STATES)
+    responded = sum(n for _, answer, n in counts if answer != v.PENDING)
+    return Progress(team.name, week, prompted, responded, closes_at(team, week), team.tz)
+
+
+def publish_closed(engine: Engine, now: datetime | None = None) -> int:
+    """Publish every closed team-week that has a cycle and no published figures yet; returns how many.
+
+    Run at start (so an upgraded database publishes its closed weeks once, from the data as it is) and
+    every minute by the scheduler (so a paused team's weeks close on time too).
+    """
+    now = now or datetime.now(UTC)
+    count = 0
+    with session_scope(engine) as session:
+        teams = {team.id: team for team in tq.list_teams(session)}
+        unpublished = session.exec(
+            select(Cycle.team_id, Cycle.week)
+            .outerjoin(PublishedWeek, (PublishedWeek.team_id == Cycle.team_id) & (PublishedWeek.week == Cycle.week))
+            .where(PublishedWeek.id.is_(None))
+            .order_by(Cycle.week)
+        ).all()
+        for team_id, week in unpublished:
+            team = teams.get(team_id)
+            if team is None or now < closes_at(team, week):
+                continue
+            publish(session, team, week, now)
+            count += 1
+    return count
