@@ -8,7 +8,7 @@ from bot.blocks.text import HEADER_TEXT_LIMIT, text_sections
 from bot.digest.figures import DigestFigures
 from bot.digest.progress import Progress, progress_lines
 from bot.digest.sections import PRIVACY_NOTE, SLACK_STYLE, digest_sections, digest_text, title
-from bot.formatting import clip
+from bot.formatting import clip, slack_escape
 
 
 def digest_blocks(figures: DigestFigures) -> list[Block]:
@@ -24,7 +24,8 @@ def progress_title(p: Progress) -> str:
 
 
 def progress_text(p: Progress) -> str:
-    return "\n".join([progress_title(p), *progress_lines(p)])
+    """The notification fallback (mrkdwn: the team name is escaped, as in the digest's)."""
+    return "\n".join([slack_escape(progress_title(p)), *progress_lines(p)])
 
 
 def progress_blocks(p: Progress) -> list[Block]:

@@ -95,8 +95,13 @@ def combine(name: str, week: str, parts: Sequence[DigestFigures]) -> DigestFigur
     hours = sum(f.hours_saved for f in shown)
     tokens = sum(f.tokens for f in usage)
     cost = sum(f.cost_usd for f in usage)
-    share_tokens = sum(f.tokens for f in shared)
+    # per outcome and per $100 over the same parts as the tokens and dollars, never mixed with parts without
+    with_usage = [f for f in usage if f.tokens or f.cost_usd]
+    usage_moments = sum(f.moments for f in with_usage)
+    usage_hours = sum(f.hours_saved for f in with_usage)
     idle = sum(f.tokens_without_value for f in shared)
+    # the share is of all the tokens shown, so only when every part with tokens could show its own
+    share_shown = bool(tokens) and all(f in shared for f in usage if f.tokens)
     return DigestFigures(
         team=name,
         week=week,
@@ -119,14 +124,14 @@ def combine(name: str, week: str, parts: Sequence[DigestFigures]) -> DigestFigur
         friction=sum(f.friction for f in shown),
         tokens=tokens,
         cost_usd=cost,
-        tokens_without_value=idle,
-        tokens_per_outcome=tokens / moments if moments and tokens else None,
-        cost_per_outcome=cost / moments if moments and cost else None,
-        hours_per_100_usd=hours / cost * 100 if cost else None,
-        tokens_without_value_share=idle / share_tokens if share_tokens else None,
+        tokens_without_value=idle if share_shown else 0,
+        tokens_per_outcome=tokens / usage_moments if usage_moments and tokens else None,
+        cost_per_outcome=cost / usage_moments if usage_moments and cost else None,
+        hours_per_100_usd=usage_hours / cost * 100 if cost else None,
+        tokens_without_value_share=idle / tokens if share_shown else None,
         activity=sum_activity(f.activity for f in shown if not f.activity_withheld),
         usage_withheld=any(f.usage_withheld for f in shown),
-        share_withheld=any(f.share_withheld for f in usage if f.tokens),
+        share_withheld=bool(tokens) and not share_shown,
     )
 
 
@@ -160,6 +165,8 @@ def compute_org(
 
 
 def _usage(f: DigestFigures) -> str:
+    if not f.tokens and f.usage_withheld:
+        return "token usage not shown (too few members with usage)"
     if not f.tokens:
         return "no token data"
     parts = [f"{fmt.tokens(f.tokens)} tokens"]

@@ -39,6 +39,8 @@ class SummaryFigures:
     tokens_without_value: int = 0
     token_weeks_split: tuple[int, int] = (0, 0)  # member-weeks with tokens: (without, with) a reported outcome
     share_tokens: int = 0  # tokens of the weeks whose volume-without-value share may be shown
+    usage_moments: int = 0  # moments and hours of the weeks with token figures: per outcome, per $100
+    usage_hours: float = 0.0
     activity: ActivityData | None = None
     trend: Trend | None = None
     open_week: Progress | None = None  # the week still open: how many answered so far, no figures
@@ -53,15 +55,16 @@ class SummaryFigures:
 
     @property
     def tokens_per_outcome(self) -> float | None:
-        return self.tokens / self.moments if self.moments and self.tokens else None
+        """Over the weeks with token figures only (moments of a week without them would dilute it)."""
+        return self.tokens / self.usage_moments if self.usage_moments and self.tokens else None
 
     @property
     def cost_per_outcome(self) -> float | None:
-        return self.cost_usd / self.moments if self.moments and self.cost_usd else None
+        return self.cost_usd / self.usage_moments if self.usage_moments and self.cost_usd else None
 
     @property
     def hours_per_100_usd(self) -> float | None:
-        return self.hours_saved / self.cost_usd * 100 if self.cost_usd else None
+        return self.usage_hours / self.cost_usd * 100 if self.cost_usd else None
 
     @property
     def median_hours(self) -> float | None:
@@ -70,8 +73,11 @@ class SummaryFigures:
 
     @property
     def tokens_without_value_share(self) -> float | None:
-        """Over the shown weeks whose own share could be shown (a week that withheld it adds nothing)."""
-        return self.tokens_without_value / self.share_tokens if self.share_tokens else None
+        """Of all the tokens shown, so only when every week with tokens could show its own share (a week that
+        withheld it can neither add to it nor be left out of a total it is printed beside)."""
+        if not self.tokens or self.share_tokens != self.tokens:
+            return None
+        return self.tokens_without_value / self.share_tokens
 
 
 def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
@@ -100,6 +106,8 @@ def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
         tokens_without_value=sum(w.tokens_without_value for w in shared),
         token_weeks_split=(sum(w.token_weeks_split[0] for w in shared), sum(w.token_weeks_split[1] for w in shared)),
         share_tokens=sum(w.tokens for w in shared),
+        usage_moments=sum(w.moments for w in shown if not w.usage_withheld and (w.tokens or w.cost_usd)),
+        usage_hours=sum(w.hours_saved for w in shown if not w.usage_withheld and (w.tokens or w.cost_usd)),
         activity=sum_activity(w.activity for w in shown if not w.activity_withheld),
         trend=compute_trend(weeks),
     )

@@ -28,6 +28,7 @@ TOKENS_RISE = 0.25
 VALUE_FLAT = 0.10
 
 OK, TOO_FEW_WEEKS, WITHHELD, NO_TOKENS = "ok", "too_few_weeks", "withheld", "no_tokens"
+USAGE_WITHHELD = "usage_withheld"
 NO_DATA = "–"
 
 
@@ -37,7 +38,8 @@ class TrendWeek:
     shown: bool  # False: withheld (too few respondents) or nobody prompted; its figures are all 0
     outcomes: int
     hours: float
-    tokens: int  # 0: no token usage imported
+    tokens: int  # 0: no token usage imported, or not shown
+    usage_withheld: bool = False  # usage imported, but from too few members to show
 
     @property
     def counts(self) -> bool:
@@ -90,7 +92,14 @@ class Trend:
 
 def trend_week(figures: DigestFigures) -> TrendWeek:
     shown = not figures.suppressed
-    return TrendWeek(figures.week, shown, figures.moments, figures.hours_saved, figures.tokens if shown else 0)
+    return TrendWeek(
+        figures.week,
+        shown,
+        figures.moments,
+        figures.hours_saved,
+        figures.tokens if shown else 0,
+        shown and figures.usage_withheld,
+    )
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -107,7 +116,7 @@ def compute_trend(weeks: Sequence[DigestFigures]) -> Trend:
     if not this.shown:
         return Trend(points, WITHHELD, len(baseline))
     if not this.tokens:
-        return Trend(points, NO_TOKENS, len(baseline))
+        return Trend(points, USAGE_WITHHELD if this.usage_withheld else NO_TOKENS, len(baseline))
     if len(baseline) < MIN_BASELINE_WEEKS:
         return Trend(points, TOO_FEW_WEEKS, len(baseline))
     return Trend(
@@ -136,6 +145,8 @@ def comparison_line(trend: Trend, this: str = "this week") -> str:
         return f"No trend: {this}'s figures are withheld (too few respondents)."
     if trend.status == NO_TOKENS:
         return f"No trend: no token usage imported for {this}."
+    if trend.status == USAGE_WITHHELD:
+        return f"No trend: {this}'s token usage is not shown (too few members with usage)."
     if trend.status == TOO_FEW_WEEKS:
         return (
             f"Not enough weeks for a trend yet: {trend.baseline_weeks} earlier week(s) in the last "

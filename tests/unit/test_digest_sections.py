@@ -130,6 +130,15 @@ def test_a_higher_team_minimum_is_the_number_each_side_needs():
     assert "75%" not in text
 
 
+def test_usage_imported_only_up_to_a_day_before_sunday_says_so():
+    f = replace(figures((moment("x"),)), usage_through="2026-11-26")
+    assert (
+        "Team usage: 1.0M tokens, $100 (usage imported up to Thu 26 Nov; later usage is not added to a closed "
+        "week)." in digest_text(f)
+    )
+    assert "usage imported up to" not in digest_text(figures((moment("x"),)))
+
+
 def test_week_without_token_import_says_so():
     text = digest_text(figures((moment("x y z"),), tokens=0, cost=0.0))
     assert "No token usage imported for this week." in text

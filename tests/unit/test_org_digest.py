@@ -77,12 +77,11 @@ def test_teams_folded_together_reach_the_largest_minimum_and_show_as_other():
         "1 team sent no prompts this week.",
     )
     # Sums of the three shown lines: 4 + 3 + 4 = 11 respondents, 3 + 1 + 2 = 6 outcomes, 6 + 1.5 + 4.5 = 12 h,
-    # 3.5 + 5 + 5 = 13.5M tokens, $135 → $22.50 per outcome. The share only over lines that show theirs
-    # (Payments): 1.5M of 3.5M = 43 %. Per respondent: U1 3, U10 3, U2 U3 U7 U12 1.5, five × 0 → median 1.5 h.
-    # 12 h / $135 × 100 = 8.9 h. Claude Code activity: Payments' three members.
+    # 3.5 + 5 + 5 = 13.5M tokens, $135 → $22.50 per outcome. No org share: only Payments shows its own, and
+    # 1.5M of 3.5M printed beside 13.5M would read as a share of the whole. Per respondent: U1 3, U10 3,
+    # U2 U3 U7 U12 1.5, five × 0 → median 1.5 h. 12 h / $135 × 100 = 8.9 h. Activity: Payments' three members.
     assert totals.lines == (
-        "4 teams: 11 respondents, 6 outcomes, 12 h saved, 13.5M tokens, $22.50 per outcome, "
-        "43% of tokens without reported value.",
+        "4 teams: 11 respondents, 6 outcomes, 12 h saved, 13.5M tokens, $22.50 per outcome.",
         "Median time saved per respondent: 1.5 h.",
         "Time saved per $100 of tokens: 8.9 h.",
         "Claude Code reported 9 commits and 3 pull requests (15 sessions, +300 / -60 lines); "
@@ -98,8 +97,8 @@ def test_org_totals_are_the_sums_of_the_shown_lines():
         assert getattr(t, name) == sum(getattr(f, name) for f in lines), name
     assert t.cost_usd == pytest.approx(sum(f.cost_usd for f in lines))
     assert t.outcomes == {"feature": 2, "bug": 4}
-    # nobody can be read off total minus lines: the idle tokens are only those of lines that show them
-    assert t.tokens_without_value == sum(f.tokens_without_value for f in lines if f.tokens_without_value_share)
+    # nobody can be read off total minus lines: with a line that withholds its share, the org shows none
+    assert t.tokens_without_value_share is None and t.tokens_without_value == 0 and t.share_withheld
 
 
 def test_a_folded_group_below_the_threshold_is_only_counted_and_left_out_of_the_totals():
@@ -111,11 +110,8 @@ def test_a_folded_group_below_the_threshold_is_only_counted_and_left_out_of_the_
     assert teams.lines[-1] == (
         "2 teams had too few answers to show, even together (fewer than 4 respondents), so they are left out."
     )
-    # Payments + Platform only: 7 respondents, 4 outcomes, 7.5 h, 8.5M, $85 → $21.25; share as Payments' own
-    assert totals.lines[0] == (
-        "2 teams: 7 respondents, 4 outcomes, 7.5 h saved, 8.5M tokens, $21.25 per outcome, "
-        "43% of tokens without reported value."
-    )
+    # Payments + Platform only: 7 respondents, 4 outcomes, 7.5 h, 8.5M, $85 → $21.25; no share (Platform's is withheld)
+    assert totals.lines[0] == "2 teams: 7 respondents, 4 outcomes, 7.5 h saved, 8.5M tokens, $21.25 per outcome."
     assert totals.lines[-1] == "Totals leave out the 2 teams with too few answers."
     # the totals are exactly those of an org without the folded teams: no subtraction recovers them
     assert org.totals == compute_org(WEEK, shown, []).totals
@@ -223,9 +219,10 @@ def test_combine_leaves_out_the_idle_tokens_of_a_part_that_withheld_its_share():
     leaky = replace(platform, tokens_without_value=4_000_000, token_weeks_split=(2, 1))  # must be ignored
     total = combine(ORG_NAME, WEEK, [payments, leaky])
     assert total.tokens == payments.tokens + platform.tokens  # the team total was shown, so it is summed
-    assert total.tokens_without_value == payments.tokens_without_value
-    assert total.tokens_without_value_share == pytest.approx(payments.tokens_without_value / payments.tokens)
+    assert total.tokens_without_value == 0 and total.tokens_without_value_share is None  # not a partial share
     assert total.share_withheld is True
+    both_shown = combine(ORG_NAME, WEEK, [payments, payments])
+    assert both_shown.tokens_without_value_share == pytest.approx(payments.tokens_without_value / payments.tokens)
     only_withheld = combine(ORG_NAME, WEEK, [platform])
     assert only_withheld.tokens_without_value_share is None and only_withheld.tokens_without_value == 0
 
@@ -239,3 +236,12 @@ def test_combine_leaves_out_suppressed_parts_and_withheld_activity():
     assert total.respondents == payments.respondents + 3 and total.prompted == payments.prompted + 3
     assert total.activity == payments.activity == ActivityData(15, 300, 60, 9, 3)
     assert combine(ORG_NAME, WEEK, [suppressed]).suppressed is True
+
+
+def test_per_outcome_figures_come_from_the_parts_with_token_figures_only():
+    payments = _part(PAYMENTS)
+    withheld = _part(SECURITY)  # its usage is withheld: its outcomes must not dilute $ per outcome
+    assert withheld.usage_withheld and withheld.moments
+    total = combine(ORG_NAME, WEEK, [payments, withheld])
+    assert total.cost_per_outcome == pytest.approx(payments.cost_per_outcome)
+    assert total.hours_per_100_usd == pytest.approx(payments.hours_per_100_usd)

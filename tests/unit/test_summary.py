@@ -83,16 +83,29 @@ def _split_week(week: str, without: int, with_outcome: int):
     return _week(week, members + [MemberWeekData(v.DIDNT_HELP, True)] * 3)
 
 
-def test_a_week_that_withheld_its_share_adds_nothing_to_the_summarys_share():
+def test_a_week_that_withheld_its_share_keeps_the_summarys_share_out_too():
     shared = _split_week("2026-W46", 3, 3)  # 900k of 1.2M without an outcome: shown
     lone = _split_week("2026-W47", 1, 3)  # one idle member-week: withheld, it would be that person's 300k
     assert not shared.share_withheld and lone.share_withheld
     s = summarise("Payments", [shared, lone])
     assert s.tokens == 1_200_000 + 600_000, "both weeks' team totals were shown, so both add up"
-    assert s.tokens_without_value == 900_000 and s.tokens_without_value_share == 0.75  # not 1.2M of 1.8M
+    # 900k of 1.8M would count the withheld week's tokens as "with value"; 900k of 1.2M, printed beside the
+    # 1.8M total, would read as a share of it. Neither is right, so none is shown.
+    assert s.tokens_without_value_share is None
     lines = summary_lines(s)
-    assert "Tokens used in member-weeks with no reported outcome (volume without value): 75%." in lines
-    assert not any("67%" in line for line in lines)
+    assert not any("75%" in line or "50%" in line for line in lines)
+    assert any("volume without value): not shown" in line for line in lines)
+    only_shared = summarise("Payments", [shared, _split_week("2026-W47", 3, 3)])
+    assert only_shared.tokens_without_value_share == 0.75
+
+
+def test_per_outcome_figures_come_from_the_weeks_with_token_figures_only():
+    priced = _split_week("2026-W46", 3, 3)  # 3 outcomes, $12 in all
+    unpriced = _week("2026-W47", [_helped(BUG)] * 3 + [MemberWeekData(v.DIDNT_HELP, True)] * 3)  # 3 outcomes, no usage
+    s = summarise("Payments", [priced, unpriced])
+    assert s.moments == 6 and s.cost_usd == 12.0
+    assert s.cost_per_outcome == 4.0, "$12 over the priced week's 3 outcomes, not over all 6"
+    assert s.tokens_per_outcome == 1_200_000 / 3
 
 
 def test_a_summary_of_weeks_that_all_withheld_their_share_says_so():
