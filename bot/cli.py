@@ -263,9 +263,10 @@ def _import_lines(report: ImportReport, fmt: str) -> list[str]:
     stored = f"Stored {_count(report.usage_records, 'usage record')} (one per key, day and model)"
     if report.activity_rows:
         stored += f" and {_count(report.activity_records, 'activity record')} (one per key and day)"
+    repeated = f"{report.repeated:,} repeated a request already read and count once; " if report.repeated else ""
     lines = [
-        f"Imported {_count(report.rows, 'row')} from {files} (format {fmt}): {report.attributed:,} matched to "
-        f"people, {unattributed:,} unattributed.",
+        f"Imported {_count(report.rows, 'row')} from {files} (format {fmt}): {repeated}{report.attributed:,} "
+        f"matched to people, {unattributed:,} unattributed.",
         f"{stored}; {_count(report.person_weeks, 'weekly token summary', 'weekly token summaries')} refreshed.",
     ]
     if report.unattributed_keys:

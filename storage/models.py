@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.privacy import PRIVACY_FLOOR
@@ -178,6 +178,32 @@ class UsageRecord(SQLModel, table=True):
     imported_at: datetime
 
 
+class UsageEvent(SQLModel, table=True):
+    """One request or data point from a source that reports them one by one (LiteLLM spend logs, Cursor usage
+    events, OpenTelemetry): kept once per (source, event_id), so consecutive pages and windows add up and a
+    repeated one changes nothing. The source's ``usage_records`` for a key, day and model are their sum."""
+
+    __tablename__ = "usage_events"
+    __table_args__ = (
+        UniqueConstraint("source", "event_id", name="uq_usage_event_source_id"),
+        Index("ix_usage_events_bucket", "source", "person_key", "day", "model"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    event_id: str
+    person_key: str
+    day: date
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    requests: int = 0
+    imported_at: datetime
+
+
 class ActivityRecord(SQLModel, table=True):
     """What a provider reports people did with its tool on a day (Claude Code analytics): the nearest
     thing to outcomes a provider reports, set beside what people said. Keyed like usage records."""
@@ -197,6 +223,10 @@ class ActivityRecord(SQLModel, table=True):
     pull_requests: int = 0
     tool_accepted: int = 0
     tool_rejected: int = 0
+    interactions: int = 0  # prompts / chat requests started (Copilot, Cursor)
+    code_generations: int = 0  # code suggestions or generations shown
+    code_acceptances: int = 0  # of which accepted
+    agent_requests: int = 0  # requests in agent mode
     imported_at: datetime
 
 

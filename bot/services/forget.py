@@ -29,6 +29,7 @@ from storage.models import (
     TeamManager,
     TeamMember,
     TokenSummary,
+    UsageEvent,
     UsageRecord,
 )
 from storage.models import Identity as IdentityMapping
@@ -205,6 +206,9 @@ def forget(engine: Engine, who: Identity) -> Holdings:
             )
             if person is None or person_id != person.id
         }
+        # the single requests behind those records (LiteLLM, Cursor, OpenTelemetry) go with them
+        keyed = select(UsageRecord.person_key).where(usage_filter).distinct()
+        session.execute(delete(UsageEvent).where(UsageEvent.person_key.in_(keyed)))
         usage = session.execute(delete(UsageRecord).where(usage_filter)).rowcount
         activity = session.execute(delete(ActivityRecord).where(_activity_filter(person, who.keys))).rowcount
         identities = session.execute(delete(IdentityMapping).where(_identity_filter(person, who.keys))).rowcount

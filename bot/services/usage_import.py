@@ -32,6 +32,7 @@ from bot.usage.formats import load
 from bot.usage.keys import normalise
 from bot.usage.rows import ActivityRow, RecordError, Row, UsageRow
 from storage.engine import session_scope
+from storage.queries.activity import FIELDS as ACTIVITY_FIELDS
 from storage.queries.usage import refresh_token_summaries, week_of_thursday
 from storage.queries.usage_staging import Duplicate, Staging
 
@@ -72,6 +73,7 @@ class ImportReport:
     files: list[str] = field(default_factory=list)
     usage_records: int = 0  # stored rows written: one per key, day and model
     activity_records: int = 0  # one per key and day
+    repeated: int = 0  # requests (events) read more than once in this import, counted once
 
 
 def _usage_values(row: UsageRow, trace: tuple) -> tuple:
@@ -79,10 +81,13 @@ def _usage_values(row: UsageRow, trace: tuple) -> tuple:
     return (normalise(row.person_key), row.day.isoformat(), row.model, *sums, row.requests, *trace)
 
 
+def _event_values(row: UsageRow) -> tuple:
+    sums = (row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens, row.cost_usd)
+    return (row.event_id, normalise(row.person_key), row.day.isoformat(), row.model, *sums, row.requests)
+
+
 def _activity_values(row: ActivityRow, trace: tuple) -> tuple:
-    lines = (row.lines_added, row.lines_removed, row.commits, row.pull_requests)
-    tools = (row.tool_accepted, row.tool_rejected)
-    return (normalise(row.person_key), row.day.isoformat(), row.sessions, *lines, *tools, *trace)
+    return (normalise(row.person_key), row.day.isoformat(), *(getattr(row, name) for name in ACTIVITY_FIELDS), *trace)
 
 
 class _Import:
@@ -96,36 +101,42 @@ class _Import:
         self.staging.create()
         self.report = ImportReport()
         self.seq = 0
+        self.events_read = 0
 
     def stage(self, rows: Iterable[Row], label: str) -> None:
         file = len(self.report.files)
         self.report.files.append(label)
         usage: list[tuple] = []
         activity: list[tuple] = []
+        events: list[tuple] = []
         try:
             for row in rows:
                 self.seq += 1
                 trace = (1, file, row.ref if self.strict else None, self.seq)
-                if isinstance(row, UsageRow):
+                if isinstance(row, UsageRow) and row.event_id:
+                    events.append(_event_values(row))
+                    self.events_read += 1
+                elif isinstance(row, UsageRow):
                     usage.append(_usage_values(row, trace))
                 elif isinstance(row, ActivityRow):
                     activity.append(_activity_values(row, trace))
                 else:
                     raise TypeError(f"a parser yielded {type(row).__name__}, not a UsageRow or ActivityRow")
-                if len(usage) + len(activity) >= BATCH:
-                    self._flush(usage, activity)
-            self._flush(usage, activity)
+                if len(usage) + len(activity) + len(events) >= BATCH:
+                    self._flush(usage, activity, events)
+            self._flush(usage, activity, events)
         except RecordError as exc:
-            self._flush(usage, activity)
+            self._flush(usage, activity, events)
             self.check_duplicates()  # a repeat before the bad record is the first problem
             raise UsageFileError(label, exc.ref, exc.message) from None
 
-    def _flush(self, usage: list[tuple], activity: list[tuple]) -> None:
-        self.staging.add(usage, activity)
-        self.report.usage_rows += len(usage)
+    def _flush(self, usage: list[tuple], activity: list[tuple], events: list[tuple]) -> None:
+        self.staging.add(usage, activity, events)
+        self.report.usage_rows += len(usage) + len(events)
         self.report.activity_rows += len(activity)
         usage.clear()
         activity.clear()
+        events.clear()
 
     def check_duplicates(self) -> None:
         if not self.strict:
@@ -163,6 +174,7 @@ class _Import:
         report.rows = report.usage_rows + report.activity_rows
         report.attributed, report.unattributed_keys = staging.attribution()
         report.usage_records, report.activity_records = staging.staged_counts()
+        report.repeated = self.events_read - staging.staged_events()
         staging.merge(self.source, datetime.now(UTC))
         noted: tuple[int, str] | None = None
         while part := staging.person_weeks_after(noted, SUMMARIES_PER_PASS):

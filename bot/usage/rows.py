@@ -25,6 +25,12 @@ class UsageRow:
     ``person_key`` is the identity as the source names it: an e-mail (lower-cased), a Slack user ID,
     or an opaque key (API key id, project id, LiteLLM user) that ``airetro identities map`` can tie
     to a person. Several rows for the same key, day and model in one import are added together.
+
+    ``event_id``: set by sources that report single requests or data points (LiteLLM spend logs, Cursor
+    usage events, OpenTelemetry data points). Such a row is kept once per (source, event_id), so pages
+    and windows of a day add up and a page imported again changes nothing; the day's usage record is the
+    sum of its events. Without it (bucketed reports: Anthropic, OpenAI, Copilot), a row replaces the
+    stored record of the same (source, key, day, model): re-importing a period replaces its buckets.
     """
 
     person_key: str
@@ -37,6 +43,7 @@ class UsageRow:
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
     requests: int = 0
+    event_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,10 @@ class ActivityRow:
     pull_requests: int = 0
     tool_accepted: int = 0
     tool_rejected: int = 0
+    interactions: int = 0  # prompts / chat requests the person started (Copilot, Cursor)
+    code_generations: int = 0  # code suggestions or generations shown (Copilot, Cursor)
+    code_acceptances: int = 0  # of which accepted
+    agent_requests: int = 0  # requests in agent mode
 
 
 Row = UsageRow | ActivityRow

@@ -12,7 +12,19 @@ from sqlmodel import Session, select
 from storage.models import ActivityRecord
 from storage.weeks import week_days
 
-FIELDS = ("sessions", "lines_added", "lines_removed", "commits", "pull_requests", "tool_accepted", "tool_rejected")
+FIELDS = (
+    "sessions",
+    "lines_added",
+    "lines_removed",
+    "commits",
+    "pull_requests",
+    "tool_accepted",
+    "tool_rejected",
+    "interactions",
+    "code_generations",
+    "code_acceptances",
+    "agent_requests",
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,10 @@ class ActivityTotals:
     pull_requests: int = 0
     tool_accepted: int = 0
     tool_rejected: int = 0
+    interactions: int = 0
+    code_generations: int = 0
+    code_acceptances: int = 0
+    agent_requests: int = 0
     days: int = 0  # days with a record
 
 

@@ -57,7 +57,9 @@ def _insert_sql(name: str, grain: tuple[str, ...], sums: tuple[str, ...], strict
 
 USAGE_GRAIN = ("person_key", "day", "model")
 ACTIVITY_GRAIN = ("person_key", "day")
-TABLES = ("stage_usage", "stage_activity", "stage_keys", "stage_weeks")
+EVENT_GRAIN = ("event_id",)
+TABLES = ("stage_usage", "stage_activity", "stage_events", "stage_keys", "stage_weeks")
+_EVENT_COLUMNS = ("event_id", "person_key", "day", "model", *USAGE_SUMS)
 
 
 class Staging:
@@ -68,6 +70,11 @@ class Staging:
         self.strict = strict
         self._usage_insert = _insert_sql("stage_usage", USAGE_GRAIN, USAGE_SUMS, strict)
         self._activity_insert = _insert_sql("stage_activity", ACTIVITY_GRAIN, ACTIVITY_SUMS, strict)
+        # an event repeated within one import (the same page twice) is kept once: its first values stand
+        self._event_insert = (
+            f"INSERT INTO temp.stage_events ({', '.join(_EVENT_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in _EVENT_COLUMNS)}) ON CONFLICT (event_id) DO NOTHING"
+        )
 
     def _run(self, sql: str, params: object = None) -> CursorResult:
         if params is None:
@@ -82,6 +89,11 @@ class Staging:
         self.drop()
         self._run(_table_sql("stage_usage", USAGE_GRAIN, USAGE_SUMS))
         self._run(_table_sql("stage_activity", ACTIVITY_GRAIN, ACTIVITY_SUMS))
+        sums = ", ".join(f"{c} {'REAL' if c == 'cost_usd' else 'INTEGER'} NOT NULL" for c in USAGE_SUMS)
+        self._run(
+            "CREATE TEMP TABLE stage_events (event_id TEXT PRIMARY KEY, person_key TEXT NOT NULL, day TEXT NOT NULL, "
+            f"model TEXT NOT NULL, {sums}) WITHOUT ROWID"
+        )
         for name in ("stage_usage", "stage_activity"):
             self._run(f"CREATE INDEX temp.{name}_dup ON {name} (dup_seq) WHERE dup_seq IS NOT NULL")
         self._run(
@@ -97,13 +109,16 @@ class Staging:
         for name in TABLES:
             self._run(f"DROP TABLE IF EXISTS temp.{name}")
 
-    def add(self, usage: list[tuple], activity: list[tuple]) -> None:
-        """Stage a batch: usage tuples (key, day, model, *USAGE_SUMS, 1, file, ref, seq) and activity
-        tuples (key, day, *ACTIVITY_SUMS, 1, file, ref, seq); days as ISO text."""
+    def add(self, usage: list[tuple], activity: list[tuple], events: list[tuple] = ()) -> None:
+        """Stage a batch: usage tuples (key, day, model, *USAGE_SUMS, 1, file, ref, seq), activity
+        tuples (key, day, *ACTIVITY_SUMS, 1, file, ref, seq) and event tuples (event_id, key, day, model,
+        *USAGE_SUMS); days as ISO text."""
         if usage:
             self._run(self._usage_insert, usage)
         if activity:
             self._run(self._activity_insert, activity)
+        if events:
+            self._run(self._event_insert, events)
 
     def first_duplicate(self) -> Duplicate | None:
         """The earliest repeat staged (strict formats), if any."""
@@ -121,8 +136,8 @@ class Staging:
         """Fill ``stage_keys``: every distinct key with the number of records staged under it."""
         self._run(
             "INSERT INTO temp.stage_keys (person_key, n) SELECT person_key, sum(n) FROM ("
-            "SELECT person_key, n FROM temp.stage_usage UNION ALL SELECT person_key, n FROM temp.stage_activity"
-            ") GROUP BY person_key"
+            "SELECT person_key, n FROM temp.stage_usage UNION ALL SELECT person_key, n FROM temp.stage_activity "
+            "UNION ALL SELECT person_key, 1 FROM temp.stage_events) GROUP BY person_key"
         )
 
     def keys_after(self, after: str | None, limit: int) -> list[str]:
@@ -168,9 +183,16 @@ class Staging:
         )
         return int(attributed), {key: int(n) for key, n in unattributed}
 
+    def staged_events(self) -> int:
+        """Distinct events staged (a repeated event id is one)."""
+        return int(self._run("SELECT count(*) FROM temp.stage_events").scalar())
+
     def staged_counts(self) -> tuple[int, int]:
         """Distinct usage rows (key, day, model) and activity rows (key, day) staged."""
-        usage = self._run("SELECT count(*) FROM temp.stage_usage").scalar()
+        usage = self._run(
+            "SELECT count(*) FROM (SELECT person_key, day, model FROM temp.stage_usage UNION "
+            "SELECT person_key, day, model FROM temp.stage_events)"
+        ).scalar()
         activity = self._run("SELECT count(*) FROM temp.stage_activity").scalar()
         return int(usage), int(activity)
 
@@ -190,6 +212,7 @@ class Staging:
             "WHERE k.person_id IS NOT NULL"
         )
         stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores DateTime in SQLite
+        self._merge_events(source, stamp)
         for table, name, grain, sums in (
             ("usage_records", "stage_usage", USAGE_GRAIN, USAGE_SUMS),
             ("activity_records", "stage_activity", ACTIVITY_GRAIN, ACTIVITY_SUMS),
@@ -202,6 +225,37 @@ class Staging:
                 f"ON CONFLICT (source, {', '.join(grain)}) DO UPDATE SET {replaced}",
                 (source, stamp),
             )
+
+    def _merge_events(self, source: str, stamp: str) -> None:
+        """Keep each staged event once (a known one takes its new values), then make the source's usage record
+        of every (key, day, model) they touch the sum of all its events, old and new."""
+        if not self._run("SELECT 1 FROM temp.stage_events LIMIT 1").first():
+            return
+        columns = ", ".join(_EVENT_COLUMNS)
+        replaced = ", ".join(f"{c} = excluded.{c}" for c in (*_EVENT_COLUMNS[1:], "imported_at"))
+        self._run(
+            f"INSERT INTO usage_events (source, {columns}, imported_at) SELECT ?, {columns}, ? FROM temp.stage_events "
+            f"WHERE true ON CONFLICT (source, event_id) DO UPDATE SET {replaced}",
+            (source, stamp),
+        )
+        # the weeks of the people an event named before, if it moved (a key, day or model changed)
+        self._run(
+            f"INSERT OR IGNORE INTO temp.stage_weeks SELECT DISTINCT k.person_id, {THURSDAY_SQL.format('s.day')} "
+            "FROM temp.stage_events AS s JOIN temp.stage_keys AS k ON k.person_key = s.person_key "
+            "WHERE k.person_id IS NOT NULL"
+        )
+        sums = ", ".join(f"sum(e.{c})" for c in USAGE_SUMS)
+        replaced = ", ".join(f"{c} = excluded.{c}" for c in ("person_id", *USAGE_SUMS, "imported_at"))
+        self._run(
+            f"INSERT INTO usage_records (source, person_id, person_key, day, model, {', '.join(USAGE_SUMS)}, "
+            f"imported_at) SELECT ?, k.person_id, e.person_key, e.day, e.model, {sums}, ? "
+            "FROM usage_events AS e JOIN temp.stage_keys AS k ON k.person_key = e.person_key "
+            "WHERE e.source = ? AND (e.person_key, e.day, e.model) IN "
+            "(SELECT DISTINCT person_key, day, model FROM temp.stage_events) "
+            "GROUP BY e.person_key, e.day, e.model "
+            f"ON CONFLICT (source, person_key, day, model) DO UPDATE SET {replaced}",
+            (source, stamp, source),
+        )
 
     def person_weeks_after(self, after: tuple[int, str] | None, limit: int) -> list[tuple[int, str]]:
         """Up to ``limit`` of the person-weeks ``merge`` noted, as (person id, Thursday of the week), in

@@ -5,6 +5,7 @@ content, and every malformed record named with nothing imported."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -65,9 +66,15 @@ STORED = [
 ]
 
 
+def _request_id(ref: str) -> str | None:
+    """The request id a ref names (``[3] (request_id chatcmpl-…)``): each spend log is kept once by it."""
+    found = re.search(r"\(request_id ([^)]+)\)", ref)
+    return found.group(1) if found else None
+
+
 def _expected(refs: list[str]) -> list[UsageRow]:
     return [
-        UsageRow(key, day, model, ref, prompt, completion, cost_usd=spend, requests=1)
+        UsageRow(key, day, model, ref, prompt, completion, cost_usd=spend, requests=1, event_id=_request_id(ref))
         for (key, day, model, prompt, completion, spend), ref in zip(PER_LOG, refs, strict=True)
     ]
 

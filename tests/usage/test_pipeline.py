@@ -193,9 +193,9 @@ def test_when_the_second_file_is_bad_nothing_of_either_file_is_imported(engine, 
 
 def test_two_good_files_are_one_import(engine):
     split = [str(FIXTURES / "litellm_spend_logs.json"), str(FIXTURES / "litellm_spend_logs.csv")]
-    report = import_files(engine, "litellm", split)  # the same logs twice over: added, as two pages would be
-    assert (report.rows, report.usage_records, report.files) == (20, 8, split)
-    assert query(engine, "SELECT sum(requests) FROM usage_records") == [(20,)]
+    report = import_files(engine, "litellm", split)  # the same logs twice over: each request counts once
+    assert (report.rows, report.repeated, report.usage_records, report.files) == (20, 10, 8, split)
+    assert query(engine, "SELECT sum(requests) FROM usage_records") == [(10,)]
 
 
 def test_a_file_given_twice_or_missing_is_refused_before_anything_is_read(engine, tmp_path):
@@ -234,14 +234,15 @@ def test_import_usage_with_a_format_and_several_files(cli_env, capsys, slack):
     assert main(["import-usage", "--format", "litellm", *files]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == (
-        f"Imported 20 rows from 2 files ({', '.join(files)}) (format litellm): 12 matched to people, 8 unattributed."
+        f"Imported 20 rows from 2 files ({', '.join(files)}) (format litellm): 10 repeated a request already "
+        "read and count once; 6 matched to people, 4 unattributed."
     )
     assert out[1] == "Stored 8 usage records (one per key, day and model); 2 weekly token summaries refreshed."
     assert out[2] == "Unattributed, kept (attribute a key with `airetro identities map KEY U…`):"
     assert out[3:] == [
-        "  2b012a3a813532d14843bbad3a876ad3f3515cd996a07523d2766d6347b70e95: 4 rows",
-        "  svc-batch: 2 rows",
-        "  team-payments-ci: 2 rows",
+        "  2b012a3a813532d14843bbad3a876ad3f3515cd996a07523d2766d6347b70e95: 2 rows",
+        "  svc-batch: 1 row",
+        "  team-payments-ci: 1 row",
     ]
     assert len(slack.calls("users.lookupByEmail")) == 1  # ada's e-mail, once for the whole import
 

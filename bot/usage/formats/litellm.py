@@ -109,6 +109,7 @@ def usage_row(record: object, ref: str) -> UsageRow:
             output_tokens=_tokens(record, "completion_tokens"),
             cost_usd=_spend(record.get("spend")),
             requests=1,
+            event_id=request_id or None,
         )
     except ValueError as exc:
         raise RecordError(ref, str(exc)) from None
