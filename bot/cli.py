@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -39,21 +40,25 @@ def _engine(settings: Settings) -> Engine:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import create_app
+    from bot.otlp.receiver import receiver_for_slack
     from bot.scheduler.process import build_scheduler, start_scheduler
-    from bot.serve import serve_http_forever, serve_socket_mode
+    from bot.serve import serve_http_forever, serve_otlp_in_background, serve_socket_mode
 
     require_slack(settings, serving=True)
     engine = _engine(settings)
     app = create_app(settings, engine)
+    otlp = receiver_for_slack(engine, settings.otlp_token, app.client)  # /v1/metrics: 404 without OTLP_TOKEN
     scheduler = None
     if not args.no_scheduler:
         scheduler = build_scheduler(engine, app.client)
         start_scheduler(scheduler, engine, app.client)
     try:
         if settings.slack_app_token:
+            if settings.otlp_token:
+                serve_otlp_in_background(otlp, args.port or settings.port)
             serve_socket_mode(app, settings.slack_app_token)
         else:
-            serve_http_forever(app, args.port or settings.port)
+            serve_http_forever(app, args.port or settings.port, otlp=otlp)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -284,7 +289,7 @@ def cmd_import_usage(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = _engine(settings)
     lookup = slack_email_lookup(_client(settings)) if settings.slack_bot_token else None
-    report = import_files(engine, args.format, args.files, lookup_email=lookup)
+    report = import_files(engine, args.format, args.files, lookup_email=lookup, **_copilot_options(args))
     print("\n".join(_import_lines(report, args.format)))
     return 0
 
@@ -295,18 +300,58 @@ def cmd_import_usage(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import_usage_from_api(args: argparse.Namespace, settings: Settings) -> int:
     """``import-usage --from-api P [--since D] [--until D]``: a provider's report pulled over HTTPS with
     the admin key from the environment, every page into one import (a failed page: nothing kept)."""
-    from bot.services.usage_import import import_rows, slack_email_lookup
+    from bot.services.usage_import import import_rows, mapped_key_check, slack_email_lookup
     from bot.usage.fetch import FetchError, fetch
 
+    if args.from_api == "copilot":
+        return cmd_import_copilot(args, settings)
+    if args.logins:
+        raise CliError("--logins maps GitHub logins: it goes with --format copilot or --from-api copilot")
     try:
         run = fetch(args.from_api, args.since, args.until)
         engine = _engine(settings)
+        run = dataclasses.replace(run, mapped=mapped_key_check(engine))  # a mapping wins over an id's owner
         lookup = slack_email_lookup(_client(settings)) if settings.slack_bot_token else None
         report = import_rows(engine, run.source, run, lookup_email=lookup, label=run.label)
     except FetchError as exc:
         raise CliError(f"{exc}. Nothing was imported.") from None
-    print("\n".join(_import_lines(report, args.from_api)))
+    print("\n".join([*_import_lines(report, args.from_api), *run.notes]))
     return 0
+
+
+def cmd_import_copilot(args: argparse.Namespace, settings: Settings) -> int:
+    """``import-usage --from-api copilot --org ORG [--logins FILE]``: the organization's users-1-day Copilot
+    reports and their NDJSON downloads (bot/usage/pull/copilot.py), every day into one import."""
+    from bot.services.usage_import import import_rows, slack_email_lookup
+    from bot.usage.fetch import FetchError
+    from bot.usage.formats.copilot import load_logins
+    from bot.usage.pull.copilot import pull
+
+    try:
+        run = pull(args.org, args.since, args.until, logins=load_logins(args.logins) if args.logins else None)
+        engine = _engine(settings)
+        lookup = slack_email_lookup(_client(settings)) if settings.slack_bot_token else None
+        report = import_rows(engine, run.source, run, lookup_email=lookup, label=run.label, strict_duplicates=True)
+    except FetchError as exc:
+        raise CliError(f"{exc}. Nothing was imported.") from None
+    lines = _import_lines(report, "copilot")
+    if run.days_without_report:
+        lines.append(f"GitHub has no Copilot report (yet) for {', '.join(map(str, run.days_without_report))}.")
+    print("\n".join(lines))
+    return 0
+
+
+def _copilot_options(args: argparse.Namespace) -> dict[str, object]:
+    """``--logins FILE`` (Copilot only): the parser that keys mapped logins by e-mail."""
+    if not getattr(args, "logins", None):
+        return {}
+    if args.format != "copilot":
+        raise CliError("--logins maps GitHub logins: it goes with --format copilot or --from-api copilot")
+    import functools
+
+    from bot.usage.formats.copilot import load_logins, parse
+
+    return {"parse": functools.partial(parse, logins=load_logins(args.logins))}
 
 
 class _FromApi(argparse.Action):
@@ -468,7 +513,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="csv",
         choices=list(FORMATS),
         help="csv (default): email_or_slack_id,date,model,input_tokens,output_tokens,cost_usd; litellm: spend "
-        "logs (JSON or CSV); anthropic, claude-code, openai: the providers' usage reports",
+        "logs (JSON or CSV); anthropic, claude-code, openai: the providers' usage reports; copilot: GitHub Copilot's "
+        "per-user NDJSON reports",
     )
     given = usage.add_mutually_exclusive_group(required=True)  # files, or --from-api
     given.add_argument(
@@ -476,16 +522,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     given.add_argument(
         "--from-api",
-        choices=["anthropic", "claude-code", "openai"],
+        choices=["anthropic", "claude-code", "openai", "cursor", "copilot"],
         action=_FromApi,
         help="instead of files, pull the provider's report over HTTPS with the admin key in ANTHROPIC_ADMIN_KEY / "
-        "OPENAI_ADMIN_KEY (base URL: ANTHROPIC_API_URL / OPENAI_API_URL)",
+        "OPENAI_ADMIN_KEY / CURSOR_ADMIN_KEY (base URL: ANTHROPIC_API_URL / OPENAI_API_URL / CURSOR_API_URL)",
     )
     usage.add_argument(
         "--since", type=_utc_day, metavar="YYYY-MM-DD", help="with --from-api: first UTC day (default: 6 days earlier)"
     )
     usage.add_argument(
         "--until", type=_utc_day, metavar="YYYY-MM-DD", help="with --from-api: last UTC day (default: today)"
+    )
+    usage.add_argument(
+        "--org", metavar="ORG", help="with --from-api copilot: the GitHub organization (token in GITHUB_TOKEN)"
+    )
+    usage.add_argument(
+        "--logins",
+        metavar="FILE.csv",
+        help="copilot: a github_login,email CSV; a listed login's usage is keyed by that e-mail",
     )
     usage.set_defaults(func=cmd_import_usage)
 

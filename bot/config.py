@@ -7,6 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///airetro.db"
 SLACK_API_URL = "https://slack.com/api/"
+OTLP_TOKEN_MIN = 16  # characters: a bearer token anyone on the network could guess is none
 
 
 class ConfigError(Exception):
@@ -22,6 +23,18 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     slack_api_url: str = SLACK_API_URL
     port: int = 3000
+    # the bearer token Claude Code's OpenTelemetry exporter sends to /v1/metrics (unset: the endpoint is off)
+    otlp_token: str | None = None
+
+    @field_validator("otlp_token")
+    @classmethod
+    def _strong_token(cls, token: str | None) -> str | None:
+        token = (token or "").strip() or None
+        if token is not None and (len(token) < OTLP_TOKEN_MIN or any(c.isspace() or c == "," for c in token)):
+            raise ValueError(
+                f"must be at least {OTLP_TOKEN_MIN} characters with no spaces or commas (e.g. openssl rand -hex 24)"
+            )
+        return token
 
     @field_validator("database_url")
     @classmethod

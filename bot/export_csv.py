@@ -236,6 +236,9 @@ def withheld_reason(week: DigestFigures) -> str:
 
 def team_week_row(week: DigestFigures) -> list[object]:
     """One team-week's aggregate; below the threshold only the response counts are given."""
+    if week.small_cohort:
+        reason = f"fewer than {week.min_respondents} people asked: nothing shown, not even how many answered"
+        return [week.team, week.week, "", "", "", "", "", "", "", reason]
     counts = [week.team, week.week, week.prompted, week.responded]
     if week.suppressed:
         return [*counts, "", "", "", "", "", withheld_reason(week)]

@@ -1,8 +1,10 @@
-"""Running the Bolt app: HTTP (waitress, ``/slack/events``) or Socket Mode."""
+"""Running the Bolt app: HTTP (waitress, ``/slack/events``) or Socket Mode; and, when given one, the OTLP
+receiver for Claude Code's metrics at ``/v1/metrics`` (``bot/otlp/receiver.py``) beside it."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -12,6 +14,8 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 EVENTS_PATH = "/slack/events"
+OTLP_METRICS_PATH = "/v1/metrics"  # OTLP/HTTP's path for metrics
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 @dataclass
@@ -26,6 +30,10 @@ class HttpServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}{EVENTS_PATH}"
 
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{OTLP_METRICS_PATH}"
+
     def stop(self) -> None:
         """Close every socket from inside the server's own loop (closing them from here races its select)."""
 
@@ -37,18 +45,48 @@ class HttpServer:
         self.thread.join(timeout=5)
 
 
-def start_http(app: App, host: str = "127.0.0.1", port: int = 0) -> HttpServer:
-    """Serve the app over HTTP in a background thread; port 0 picks a free port."""
-    server = create_server(SlackRequestHandler(app, path=EVENTS_PATH), host=host, port=port, threads=8)
+def _routes(app: App | None, otlp: WsgiApp | None) -> WsgiApp:
+    """Slack's endpoint as it always was; with ``otlp``, ``/v1/metrics`` goes to it (without ``app``: only it)."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+    if otlp is None and slack is not None:
+        return slack
+
+    def route(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if otlp is not None and environ.get("PATH_INFO") == OTLP_METRICS_PATH:
+            return otlp(environ, start_response)
+        if slack is not None:
+            return slack(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain;charset=utf-8")])
+        return [b"Not Found"]
+
+    return route
+
+
+def start_http(app: App, host: str = "127.0.0.1", port: int = 0, *, otlp: WsgiApp | None = None) -> HttpServer:
+    """Serve the app over HTTP in a background thread; port 0 picks a free port. ``otlp``: the receiver of
+    ``/v1/metrics`` (``bot.otlp.receiver.OtlpReceiver``)."""
+    server = create_server(_routes(app, otlp), host=host, port=port, threads=8)
     thread = threading.Thread(target=server.run, name="airetro-http", daemon=True)
     thread.start()
     return HttpServer(server=server, thread=thread, port=server.effective_port)
 
 
-def serve_http_forever(app: App, port: int) -> None:
-    server = create_server(SlackRequestHandler(app, path=EVENTS_PATH), host="0.0.0.0", port=port, threads=8)
+def serve_http_forever(app: App, port: int, *, otlp: WsgiApp | None = None) -> None:
+    server = create_server(_routes(app, otlp), host="0.0.0.0", port=port, threads=8)
     print(f"AI Retro listening on http://0.0.0.0:{server.effective_port}{EVENTS_PATH}", flush=True)
+    if otlp is not None:
+        off = "" if getattr(otlp, "token", True) else " (off: OTLP_TOKEN is not set)"
+        print(f"Claude Code metrics (OTLP/HTTP) at {OTLP_METRICS_PATH} on the same port{off}", flush=True)
     server.run()
+
+
+def serve_otlp_in_background(otlp: WsgiApp, port: int) -> HttpServer:
+    """Socket Mode has no HTTP endpoint for Slack; Claude Code's metrics still need one: ``/v1/metrics`` alone."""
+    server = create_server(_routes(None, otlp), host="0.0.0.0", port=port, threads=4)
+    thread = threading.Thread(target=server.run, name="airetro-otlp", daemon=True)
+    thread.start()
+    print(f"Claude Code metrics (OTLP/HTTP) on http://0.0.0.0:{server.effective_port}{OTLP_METRICS_PATH}", flush=True)
+    return HttpServer(server=server, thread=thread, port=server.effective_port)
 
 
 def serve_socket_mode(app: App, app_token: str) -> None:

@@ -173,7 +173,9 @@ class UsageRecord(SQLModel, table=True):
     output_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # reported, or estimated from list prices (the estimated part below)
+    estimated_cost_usd: float = 0.0  # the part of cost_usd estimated from list prices (the source had none)
+    unknown_cost_tokens: int = 0  # tokens whose cost is unknown (no dollars, and a model without list prices)
     requests: int = 0  # model requests, where the source reports them
     imported_at: datetime
 
@@ -200,6 +202,8 @@ class UsageEvent(SQLModel, table=True):
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
+    estimated_cost_usd: float = 0.0
+    unknown_cost_tokens: int = 0
     requests: int = 0
     imported_at: datetime
 
@@ -230,6 +234,27 @@ class ActivityRecord(SQLModel, table=True):
     imported_at: datetime
 
 
+class ActivityEvent(SQLModel, table=True):
+    """One activity data point from a source that reports deltas (Claude Code's OpenTelemetry counters): kept
+    once per (source, event_id); the source's ``activity_records`` of a key and day are the sum of its events,
+    so deltas add up and a batch sent again changes nothing. ``field`` is an activity record column."""
+
+    __tablename__ = "activity_events"
+    __table_args__ = (
+        UniqueConstraint("source", "event_id", name="uq_activity_event_source_id"),
+        Index("ix_activity_events_bucket", "source", "person_key", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    event_id: str
+    person_key: str
+    day: date
+    field: str
+    value: int = 0
+    imported_at: datetime
+
+
 class Identity(SQLModel, table=True):
     """An explicit mapping of a usage key (an API key id, a project id, a LiteLLM user, …) to a person:
     ``airetro identities map KEY U…``. E-mails and Slack IDs map without one."""
@@ -252,7 +277,10 @@ class TokenSummary(SQLModel, table=True):
     person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
     week: str
     tokens: int
-    cost_usd: float
+    cost_usd: float  # reported, plus estimated from list prices where a source had no dollars
+    estimated_cost_usd: float = 0.0  # the estimated part of cost_usd
+    unknown_cost_tokens: int = 0  # tokens whose cost nobody knows (not in cost_usd)
+    sources: str = ""  # the sources whose tokens counted, comma-separated
     top_model: str | None = None
     updated_at: datetime
 

@@ -75,6 +75,10 @@ class ActivityData:
     lines_removed: int = 0
     commits: int = 0
     pull_requests: int = 0
+    code_generations: int = 0  # suggestions / generations shown (Copilot, Cursor)
+    code_acceptances: int = 0  # of which accepted
+    agent_requests: int = 0
+    sources: tuple[str, ...] = ()  # the providers that reported it
 
     def __add__(self, other: ActivityData) -> ActivityData:
         return ActivityData(
@@ -83,6 +87,10 @@ class ActivityData:
             self.lines_removed + other.lines_removed,
             self.commits + other.commits,
             self.pull_requests + other.pull_requests,
+            self.code_generations + other.code_generations,
+            self.code_acceptances + other.code_acceptances,
+            self.agent_requests + other.agent_requests,
+            tuple(sorted({*self.sources, *other.sources})),
         )
 
 
@@ -92,8 +100,11 @@ class MemberWeekData:
     prompted: bool
     moments: tuple[MomentData, ...] = ()
     tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # reported, plus estimated where a source had no dollars
     activity: ActivityData | None = None  # None: no provider reported any for this member-week
+    estimated_cost_usd: float = 0.0  # the estimated part of cost_usd
+    unknown_cost_tokens: int = 0  # tokens whose cost is unknown
+    sources: tuple[str, ...] = ()  # the usage sources whose tokens counted
     person: str = ""  # who (Slack user ID): only to count a member of several teams once in the org roll-up
 
     @property
@@ -148,7 +159,11 @@ class DigestFigures:
     usage_withheld: bool = False  # some usage, but from fewer members than the threshold: not shown
     activity_withheld: bool = False  # likewise for provider activity
     share_withheld: bool = False  # tokens shown, but the volume-without-value share would expose a side
+    small_cohort: bool = False  # fewer people asked than the floor: not even the answer count is shown
     usage_through: str | None = None  # ISO date of the latest usage day in the week, when before its Sunday
+    estimated_cost_usd: float = 0.0  # the part of cost_usd estimated from list prices
+    unknown_cost_tokens: int = 0  # tokens whose cost nobody knows (their dollars are not in cost_usd)
+    usage_sources: tuple[str, ...] = ()  # the usage sources behind the team's tokens
     trend: Trend | None = None  # the last weeks up to this one (set by the digest service)
 
     @property
@@ -199,7 +214,8 @@ def compute_digest(
         "skipped": answers[v.SKIPPED],
     }
     if respondents < min_respondents:
-        return DigestFigures(**base, suppressed=True)
+        small = 0 < len(members) < min_respondents  # "1 of 1 answered" would say what that one person did
+        return DigestFigures(**base, suppressed=True, small_cohort=small)
 
     moments = [moment for member in members for moment in member.moments]
     hours_saved = sum(v.HOURS_SAVED[m.time_saved] for m in moments)
@@ -208,9 +224,13 @@ def compute_digest(
     activity_members = sum(1 for m in members if m.activity is not None)
     activity_withheld = 0 < activity_members < min_respondents
     if usage_withheld:  # one or two people's usage is theirs alone, not a team figure
-        members = [replace(m, tokens=0, cost_usd=0.0) for m in members]
+        members = [
+            replace(m, tokens=0, cost_usd=0.0, estimated_cost_usd=0.0, unknown_cost_tokens=0, sources=())
+            for m in members
+        ]
     tokens = sum(m.tokens for m in members)
     cost = sum(m.cost_usd for m in members)
+    unknown = sum(m.unknown_cost_tokens for m in members)
     idle_tokens = sum(m.tokens for m in members if m.without_value)
     split = (
         sum(1 for m in members if m.tokens and m.without_value),
@@ -242,8 +262,12 @@ def compute_digest(
         tokens_without_value=0 if share_hidden else idle_tokens,
         token_weeks_split=(0, 0) if share_hidden else split,
         tokens_per_outcome=tokens / len(moments) if moments and tokens else None,
-        cost_per_outcome=cost / len(moments) if moments and cost else None,
-        hours_per_100_usd=hours_saved / cost * 100 if cost else None,
+        # dollars per outcome and per $100 only when every token's cost is known (else they would be too low)
+        cost_per_outcome=cost / len(moments) if moments and cost and not unknown else None,
+        hours_per_100_usd=hours_saved / cost * 100 if cost and not unknown else None,
+        estimated_cost_usd=sum(m.estimated_cost_usd for m in members),
+        unknown_cost_tokens=unknown,
+        usage_sources=tuple(sorted({s for m in members for s in m.sources})),
         tokens_without_value_share=idle_tokens / tokens if tokens and not share_hidden else None,
         activity=None if activity_withheld else sum_activity(m.activity for m in members),
         usage_withheld=usage_withheld,

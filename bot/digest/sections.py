@@ -70,18 +70,42 @@ def idle_share_line(share: float | None, floor: int = 3) -> str:
     return f"Tokens used in member-weeks with no reported outcome (volume without value): {shown}."
 
 
+ACTIVITY_NAMES = {
+    "claude_code": "Claude Code",
+    "claude-code": "Claude Code",
+    "claude-code-otel": "Claude Code",
+    "copilot": "GitHub Copilot",
+    "cursor": "Cursor",
+}
+
+
 def activity_line(a: ActivityData | None, moments: int) -> str | None:
     """Provider activity beside what members reported; None when the provider reported none."""
     if a is None:
         return None
+    names = list(dict.fromkeys(ACTIVITY_NAMES.get(s, s) for s in a.sources)) or [PROVIDER]
+    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    extra = ""
+    if a.code_generations:
+        extra += f"; {a.code_acceptances:,} of {plural(a.code_generations, 'suggestion')} accepted"
+    if a.agent_requests:
+        extra += f"; {plural(a.agent_requests, 'agent request')}"
     return (
-        f"{PROVIDER} reported {plural(a.commits, 'commit')} and {plural(a.pull_requests, 'pull request')} "
-        f"({plural(a.sessions, 'session')}, +{a.lines_added:,} / -{a.lines_removed:,} lines); "
+        f"{who} reported {plural(a.commits, 'commit')} and {plural(a.pull_requests, 'pull request')} "
+        f"({plural(a.sessions, 'session')}, +{a.lines_added:,} / -{a.lines_removed:,} lines{extra}); "
         f"members reported {plural(moments, 'outcome')}."
     )
 
 
 def _responses(f: DigestFigures) -> Section:
+    if f.small_cohort:
+        return Section(
+            "Responses",
+            (
+                f"Fewer than {f.min_respondents} people were asked this week, so nothing is shown, not even how "
+                "many answered: that keeps each answer anonymous.",
+            ),
+        )
     if not f.prompted:
         return Section("Responses", ("Nobody was prompted this week.",))
     rate = fmt.percent(f.response_rate or 0.0)
@@ -116,6 +140,37 @@ def _outcomes(f: DigestFigures) -> Section:
     return Section("Outcomes", tuple(lines))
 
 
+SOURCE_NAMES = {
+    "anthropic": "the Anthropic usage report",
+    "claude-code": "Claude Code analytics",
+    "claude-code-otel": "Claude Code telemetry",
+    "openai": "the OpenAI usage report",
+    "litellm": "LiteLLM",
+    "copilot": "GitHub Copilot",
+    "cursor": "Cursor",
+    "csv": "an imported CSV",
+}
+
+
+def sources_text(sources: tuple[str, ...]) -> str:
+    names = [SOURCE_NAMES.get(s, s) for s in sources]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def cost_text(cost: float, estimated: float, unknown_tokens: int) -> str:
+    """Dollars as known: reported, "~$31 estimated from list prices", or "cost unknown", never "$0.00" for unknown."""
+    parts = []
+    if cost and not estimated:
+        parts.append(fmt.dollars(cost))
+    elif cost and estimated >= cost - 0.005:
+        parts.append(f"~{fmt.dollars(cost)} estimated from list prices")
+    elif cost:
+        parts.append(f"{fmt.dollars(cost)} (~{fmt.dollars(estimated)} of it estimated from list prices)")
+    if unknown_tokens:
+        parts.append(f"cost unknown for {fmt.tokens(unknown_tokens)} tokens" if cost else "cost unknown")
+    return ", ".join(parts) if parts else fmt.dollars(0.0)
+
+
 def _value_per_token(f: DigestFigures) -> Section:
     if f.usage_withheld:
         return Section(
@@ -131,7 +186,10 @@ def _value_per_token(f: DigestFigures) -> Section:
     if f.usage_through:
         day = date.fromisoformat(f.usage_through)
         through = f" (usage imported up to {day:%a} {day.day} {day:%b}; later usage is not added to a closed week)"
-    lines = [f"Team usage: {fmt.tokens(f.tokens)} tokens, {fmt.dollars(f.cost_usd)}{through}."]
+    cost = cost_text(f.cost_usd, f.estimated_cost_usd, f.unknown_cost_tokens)
+    lines = [f"Team usage: {fmt.tokens(f.tokens)} tokens, {cost}{through}."]
+    if f.usage_sources:
+        lines.append(f"Usage from {sources_text(f.usage_sources)}.")
     if f.tokens_per_outcome is not None:
         per_outcome = f"{fmt.tokens(f.tokens_per_outcome)} tokens"
         if f.cost_per_outcome is not None:

@@ -8,6 +8,7 @@ are empty, with the flag that says why.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from bot.digest.figures import ActivityData, DigestFigures, Highlight
@@ -25,13 +26,24 @@ _SHOWN = (
     "would_have_happened_later",
     "friction",
 )
-_USAGE = ("tokens", "cost_usd", "tokens_per_outcome", "cost_per_outcome", "hours_per_100_usd", "usage_through")
+_USAGE = (
+    "tokens",
+    "cost_usd",
+    "tokens_per_outcome",
+    "cost_per_outcome",
+    "hours_per_100_usd",
+    "usage_through",
+    "estimated_cost_usd",
+    "unknown_cost_tokens",
+)
 _SHARE = ("tokens_without_value", "tokens_without_value_share")
 
 
 def to_stored(f: DigestFigures) -> dict[str, Any]:
     """The publishable part of ``f`` as JSON-ready data (no trend: it is read from the stored weeks)."""
     out: dict[str, Any] = {"v": VERSION, "min_respondents": f.min_respondents, "suppressed": f.suppressed}
+    if f.small_cohort:  # fewer people asked than the floor: not even how many answered is kept
+        return {**out, "small_cohort": True, "prompted": 0, "responded": 0}
     out.update({name: getattr(f, name) for name in _COUNTS})
     if f.suppressed:
         return out
@@ -43,14 +55,14 @@ def to_stored(f: DigestFigures) -> dict[str, Any]:
     out["usage_withheld"] = f.usage_withheld
     if not f.usage_withheld:
         out.update({name: getattr(f, name) for name in _USAGE})
+        out["usage_sources"] = list(f.usage_sources)
         out["share_withheld"] = f.share_withheld
         if not f.share_withheld:
             out.update({name: getattr(f, name) for name in _SHARE})
             out["token_weeks_split"] = list(f.token_weeks_split)
     out["activity_withheld"] = f.activity_withheld
     if f.activity is not None and not f.activity_withheld:
-        a = f.activity
-        out["activity"] = [a.sessions, a.lines_added, a.lines_removed, a.commits, a.pull_requests]
+        out["activity"] = asdict(f.activity)
     return out
 
 
@@ -73,8 +85,18 @@ def from_stored(team: str, week: str, data: dict[str, Any]) -> DigestFigures:
         usage_withheld=data.get("usage_withheld", False),
         share_withheld=data.get("share_withheld", False),
         activity_withheld=data.get("activity_withheld", False),
-        activity=ActivityData(*activity) if activity else None,
+        activity=_activity(activity),
+        usage_sources=tuple(data.get("usage_sources", ())),
+        small_cohort=data.get("small_cohort", False),
     )
+
+
+def _activity(data: object) -> ActivityData | None:
+    if not data:
+        return None
+    if isinstance(data, list):  # stored before activity had more than five figures
+        return ActivityData(*data)
+    return ActivityData(**{**data, "sources": tuple(data.get("sources", ()))})
 
 
 def without_author(data: dict[str, Any], author: str) -> dict[str, Any] | None:

@@ -83,7 +83,7 @@ class SummaryFigures:
 def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
     shown = [w for w in weeks if not w.suppressed]
     shared = [w for w in shown if w.tokens and not w.usage_withheld and w.tokens_without_value_share is not None]
-    ran = [w for w in weeks if w.prompted or w.responded]  # a week with no prompts is not "withheld"
+    ran = [w for w in weeks if w.prompted or w.responded or w.small_cohort]  # no prompts: not "withheld"
     outcomes: Counter[str] = Counter()
     for week in shown:
         outcomes.update(week.outcomes)
@@ -115,6 +115,8 @@ def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
 
 def week_line(week: DigestFigures) -> str:
     """One week of a team, as a line (response counts always; the rest only above the threshold)."""
+    if week.small_cohort:
+        return f"{week.week}: fewer than {week.min_respondents} people were asked; nothing is shown."
     if not week.prompted and not week.responded:
         return f"{week.week}: nobody was prompted."
     answered = f"{week.responded} of {week.prompted} answered"

@@ -183,7 +183,7 @@ def org_figures(session: Session, week: str, now: datetime) -> OrgFigures:
     shown, folded, not_run = [], [], 0
     for team in teams:
         [figures] = publication.closed_figures(session, team, [week], max(now, ready_at))
-        if figures is None or not (figures.prompted or figures.responded):
+        if figures is None or not (figures.prompted or figures.responded or figures.small_cohort):
             not_run += 1
         elif figures.suppressed:  # folded as the week was when it closed, held to the floor it closed with
             closed_at = pq.published(session, team.id, [week])[week].published_at

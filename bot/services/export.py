@@ -36,6 +36,10 @@ ACTIVITY_COLUMNS = (
     "pull_requests",
     "tool_accepted",
     "tool_rejected",
+    "interactions",
+    "code_generations",
+    "code_acceptances",
+    "agent_requests",
 )
 
 
@@ -52,6 +56,7 @@ class ExportFile:
 class Export:
     files: tuple[ExportFile, ...]
     known: bool  # AI Retro holds something about the caller (or they manage a team)
+    managed: tuple[str, ...] = ()  # the teams they manage (their team file is left out until a week has closed)
 
 
 def _answer_rows(session: Session, person: Person) -> list[ec.AnswerRow]:
@@ -189,7 +194,11 @@ def collect(engine: Engine, who: Identity, today: date) -> Export:
         ),
     ]
     files = tuple(file for data, file in candidates if data)
-    return Export(files=files, known=person is not None or bool(usage) or bool(activity) or bool(managed))
+    return Export(
+        files=files,
+        known=person is not None or bool(usage) or bool(activity) or bool(managed),
+        managed=tuple(sorted((t.name for t in managed), key=str.lower)),
+    )
 
 
 def deliver(client: WebClient, user_id: str, export: Export, comment: str) -> str:

@@ -20,8 +20,10 @@ from sqlalchemy import Engine, delete, func, or_
 from sqlmodel import Session, select
 
 from bot.digest.stored import without_author
+from bot.usage.overlap import counted_rule
 from storage.engine import session_scope
 from storage.models import (
+    ActivityEvent,
     ActivityRecord,
     Delivery,
     Moment,
@@ -210,6 +212,9 @@ def forget(engine: Engine, who: Identity) -> Holdings:
         keyed = select(UsageRecord.person_key).where(usage_filter).distinct()
         session.execute(delete(UsageEvent).where(UsageEvent.person_key.in_(keyed)))
         usage = session.execute(delete(UsageRecord).where(usage_filter)).rowcount
+        # the activity data points behind those records (OpenTelemetry) go with them
+        activity_keys = select(ActivityRecord.person_key).where(_activity_filter(person, who.keys)).distinct()
+        session.execute(delete(ActivityEvent).where(ActivityEvent.person_key.in_(activity_keys)))
         activity = session.execute(delete(ActivityRecord).where(_activity_filter(person, who.keys))).rowcount
         identities = session.execute(delete(IdentityMapping).where(_identity_filter(person, who.keys))).rowcount
         # Closed weeks keep their figures (team aggregates over at least the floor, not personal data), but
@@ -219,7 +224,7 @@ def forget(engine: Engine, who: Identity) -> Holdings:
         for row, kept in highlighted:
             pq.replace_figures(session, row, kept)
         if person is None:
-            refresh_token_summaries(session, others)
+            refresh_token_summaries(session, others, counted_rule())
             return Holdings(
                 usage_records=usage, activity_records=activity, identities=identities, named_highlights=named
             )
@@ -239,6 +244,6 @@ def forget(engine: Engine, who: Identity) -> Holdings:
             last_manager_of=found.last_manager_of,
             synced_teams=found.synced_teams,
         )
-        refresh_token_summaries(session, others)
+        refresh_token_summaries(session, others, counted_rule())
     log.info("forgot %s: %s", who.user_id, deleted)
     return deleted

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.usage import keys
+from bot.usage.overlap import counted_rule
 from storage.engine import session_scope
 from storage.models import Person
 from storage.queries import activity as aq
@@ -91,7 +92,7 @@ def _reattribute(session: Session, key: str, person_id: int | None) -> tuple[int
     usage = uq.attribute_key(session, key, person_id)
     activity = aq.attribute_key(session, key, person_id)
     touched |= uq.key_person_weeks(session, key)
-    return usage, activity, uq.refresh_token_summaries(session, touched)
+    return usage, activity, uq.refresh_token_summaries(session, touched, counted_rule())
 
 
 def _slack_id_of(session: Session, person_id: int | None) -> str | None:

@@ -63,7 +63,17 @@ def current_week(team: Team, now: datetime) -> str:
 def _activity(totals: ActivityTotals | None) -> ActivityData | None:
     if totals is None:
         return None
-    return ActivityData(totals.sessions, totals.lines_added, totals.lines_removed, totals.commits, totals.pull_requests)
+    return ActivityData(
+        totals.sessions,
+        totals.lines_added,
+        totals.lines_removed,
+        totals.commits,
+        totals.pull_requests,
+        totals.code_generations,
+        totals.code_acceptances,
+        totals.agent_requests,
+        totals.sources,
+    )
 
 
 def _by(at: datetime | None, as_of: datetime | None) -> bool:
@@ -109,6 +119,9 @@ def cohort_data(session: Session, team_id: int, week: str, as_of: datetime | Non
                 moments=moments,
                 tokens=summary.tokens if summary else 0,
                 cost_usd=summary.cost_usd if summary else 0.0,
+                estimated_cost_usd=summary.estimated_cost_usd if summary else 0.0,
+                unknown_cost_tokens=summary.unknown_cost_tokens if summary else 0,
+                sources=tuple(s for s in summary.sources.split(",") if s) if summary else (),
                 activity=_activity(activity.get(mw.person.id)),
                 person=mw.person.slack_user_id,
             )

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from slack_sdk import WebClient
@@ -30,9 +30,12 @@ from sqlmodel import Session
 from bot.services.identities import EmailLookup, KeyResolver, store
 from bot.usage.formats import load
 from bot.usage.keys import normalise
+from bot.usage.overlap import counted_rule
+from bot.usage.prices import estimate
 from bot.usage.rows import ActivityRow, RecordError, Row, UsageRow
 from storage.engine import session_scope
 from storage.queries.activity import FIELDS as ACTIVITY_FIELDS
+from storage.queries.identities import mapped_person_id
 from storage.queries.usage import refresh_token_summaries, week_of_thursday
 from storage.queries.usage_staging import Duplicate, Staging
 
@@ -44,6 +47,7 @@ __all__ = [
     "import_files",
     "import_rows",
     "import_usage_csv",
+    "mapped_key_check",
     "slack_email_lookup",
 ]
 
@@ -76,14 +80,34 @@ class ImportReport:
     repeated: int = 0  # requests (events) read more than once in this import, counted once
 
 
+def _costs(row: UsageRow) -> tuple[float, float, int]:
+    """(cost, of which estimated, tokens of unknown cost): a source without dollars gets list prices, and a
+    model without them stays unknown, never $0."""
+    if row.cost_known:
+        return row.cost_usd, 0.0, 0
+    tokens = (row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens)
+    estimated = estimate(row.model, *tokens)
+    if estimated is None:
+        return 0.0, 0.0, sum(tokens)
+    return estimated, estimated, 0
+
+
 def _usage_values(row: UsageRow, trace: tuple) -> tuple:
-    sums = (row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens, row.cost_usd)
-    return (normalise(row.person_key), row.day.isoformat(), row.model, *sums, row.requests, *trace)
+    tokens = (row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens)
+    return (normalise(row.person_key), row.day.isoformat(), row.model, *tokens, *_costs(row), row.requests, *trace)
 
 
 def _event_values(row: UsageRow) -> tuple:
-    sums = (row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens, row.cost_usd)
-    return (row.event_id, normalise(row.person_key), row.day.isoformat(), row.model, *sums, row.requests)
+    tokens = (row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens)
+    return (
+        row.event_id,
+        normalise(row.person_key),
+        row.day.isoformat(),
+        row.model,
+        *tokens,
+        *_costs(row),
+        row.requests,
+    )
 
 
 def _activity_values(row: ActivityRow, trace: tuple) -> tuple:
@@ -161,7 +185,7 @@ class _Import:
             self.staging.set_people([(r.person_id, r.slack_user_id, r.email, key) for r, key in found])
             after = keys[-1]
 
-    def finish(self, lookup_email: EmailLookup | None) -> ImportReport:
+    def finish(self, lookup_email: EmailLookup | None, replace_days: Iterable[date] | None = None) -> ImportReport:
         self.check_duplicates()
         staging, report = self.staging, self.report
         staging.count_keys()
@@ -175,10 +199,14 @@ class _Import:
         report.attributed, report.unattributed_keys = staging.attribution()
         report.usage_records, report.activity_records = staging.staged_counts()
         report.repeated = self.events_read - staging.staged_events()
+        if replace_days is not None:
+            staging.clear_days(self.source, [day.isoformat() for day in replace_days])
         staging.merge(self.source, datetime.now(UTC))
         noted: tuple[int, str] | None = None
         while part := staging.person_weeks_after(noted, SUMMARIES_PER_PASS):
-            report.person_weeks += refresh_token_summaries(self.session, [(p, week_of_thursday(t)) for p, t in part])
+            report.person_weeks += refresh_token_summaries(
+                self.session, [(p, week_of_thursday(t)) for p, t in part], counted_rule()
+            )
             noted = part[-1]
         staging.drop()
         return report
@@ -192,20 +220,39 @@ def import_rows(
     lookup_email: EmailLookup | None = None,
     strict_duplicates: bool = False,
     label: str = "",
+    replace_days: Iterable[date] | None = None,
+    then: Callable[[Session], None] | None = None,
 ) -> ImportReport:
     """Import ``rows`` as ``source`` in one transaction; a RecordError from ``rows`` becomes a
-    UsageFileError naming ``label`` (default: the source) and the record, and nothing is kept."""
+    UsageFileError naming ``label`` (default: the source) and the record, and nothing is kept.
+
+    ``replace_days``: the rows report those days in full, so they replace every stored record of ``source``
+    on them, not only those with the same key. Default: the ``covers`` of ``rows`` (once read) when it has
+    one (a pull of a whole-organisation report, ``bot.usage.fetch.Fetch``).
+
+    ``then``: more writes in the import's transaction once its records are stored (with the database's
+    write lock held), kept or dropped with them (the OTLP receiver's activity events)."""
     with session_scope(engine) as session:
         job = _Import(session, source, strict_duplicates)
         job.stage(rows, label or source)
-        return job.finish(lookup_email)
+        days = replace_days if replace_days is not None else getattr(rows, "covers", None)
+        report = job.finish(lookup_email, days)
+        if then is not None:
+            then(session)
+        return report
 
 
 def import_files(
-    engine: Engine, fmt: str, paths: Sequence[str], *, lookup_email: EmailLookup | None = None
+    engine: Engine,
+    fmt: str,
+    paths: Sequence[str],
+    *,
+    lookup_email: EmailLookup | None = None,
+    parse: Callable[[str], Iterable[Row]] | None = None,
 ) -> ImportReport:
     """Import the files of format ``fmt`` together, in one transaction: a bad record in any file
-    means nothing from any file is kept."""
+    means nothing from any file is kept. ``parse``: the format's parser with options given (Copilot's
+    ``--logins``), instead of its plain ``parse``."""
     module = load(fmt)
     seen: set[str] = set()
     for path in paths:
@@ -218,13 +265,24 @@ def import_files(
     with session_scope(engine) as session:
         job = _Import(session, module.SOURCE, getattr(module, "STRICT_DUPLICATES", False))
         for path in paths:
-            job.stage(module.parse(str(path)), str(path))
+            job.stage((parse or module.parse)(str(path)), str(path))
         return job.finish(lookup_email)
 
 
 def import_usage_csv(engine: Engine, path: Path | str, lookup_email: EmailLookup | None = None) -> ImportReport:
     """Import one plain CSV file (the weekly loop's format)."""
     return import_files(engine, "csv", [str(path)], lookup_email=lookup_email)
+
+
+def mapped_key_check(engine: Engine) -> Callable[[str], bool]:
+    """Whether ``airetro identities map`` ties a key to someone, read on a short session of its own (for a
+    pull that attributes ids to e-mails by itself: ``fetch(..., mapped=...)``; a mapping wins)."""
+
+    def mapped(key: str) -> bool:
+        with Session(engine) as reader:
+            return mapped_person_id(reader, key) is not None
+
+    return mapped
 
 
 def slack_email_lookup(client: WebClient) -> EmailLookup:

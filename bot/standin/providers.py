@@ -3,7 +3,10 @@ on 127.0.0.1 serving the documented shapes, page by page, from fixture records.
 
 - ``GET /v1/organizations/usage_report/messages`` (Anthropic; ``x-api-key`` + ``anthropic-version``):
   buckets whose ``starting_at`` is at or after the ``starting_at`` parameter and, when ``ending_at``
-  is given, whose ``ending_at`` is not after it.
+  is given, whose ``ending_at`` is not after it; their results grouped only by the ``group_by[]``
+  dimensions asked for, the others null and summed over (``bot.standin.anthropic_admin``).
+- ``GET /v1/organizations/users`` and ``GET /v1/organizations/api_keys`` (Anthropic Admin API): the
+  organisation's members and API keys, paged by ``limit`` / ``after_id`` (``has_more``, ``last_id``).
 - ``GET /v1/organizations/usage_report/claude_code`` (Anthropic): the records of the one day
   ``starting_at=YYYY-MM-DD`` names.
 - ``GET /v1/organization/usage/completions`` (OpenAI; ``Authorization: Bearer``): buckets with
@@ -28,6 +31,7 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from bot.standin import anthropic_admin
 from bot.usage.formats import _pages
 
 ANTHROPIC_KEY = "sk-ant-admin01-standin-0123456789"
@@ -36,6 +40,9 @@ OPENAI_KEY = "sk-admin-standin-0123456789"
 MESSAGES = "/v1/organizations/usage_report/messages"
 CLAUDE_CODE = "/v1/organizations/usage_report/claude_code"
 COMPLETIONS = "/v1/organization/usage/completions"
+USERS = "/v1/organizations/users"
+API_KEYS = "/v1/organizations/api_keys"
+_LISTS = (USERS, API_KEYS)
 _DEFAULT_LIMIT = {MESSAGES: 7, CLAUDE_CODE: 20, COMPLETIONS: 7}
 _MAX_LIMIT = {MESSAGES: 31, CLAUDE_CODE: 1000, COMPLETIONS: 31}
 
@@ -78,8 +85,8 @@ class _Refused(Exception):
 class ProviderApis:
     """``with ProviderApis(anthropic=[...], claude_code=[...], openai=[...]) as apis:``; point
     ``ANTHROPIC_API_URL`` and ``OPENAI_API_URL`` at ``apis.url``. The three lists are the data items
-    the endpoints serve (buckets, actor-day records, buckets) in order; they may be changed while
-    the server runs."""
+    the endpoints serve (buckets, actor-day records, buckets) in order; ``users`` and ``api_keys`` the
+    Anthropic organisation's members and API keys. They may be changed while the server runs."""
 
     def __init__(
         self,
@@ -90,11 +97,15 @@ class ProviderApis:
         page_size: int = 2,
         anthropic_key: str = ANTHROPIC_KEY,
         openai_key: str = OPENAI_KEY,
+        users: Iterable[dict] = (),
+        api_keys: Iterable[dict] = (),
     ) -> None:
         self.data: dict[str, list[dict]] = {
             MESSAGES: list(anthropic),
             CLAUDE_CODE: list(claude_code),
             COMPLETIONS: list(openai),
+            USERS: list(users),  # Admin API user objects, in list order
+            API_KEYS: list(api_keys),  # Admin API API key objects
         }
         self.page_size = page_size
         self.anthropic_key, self.openai_key = anthropic_key, openai_key
@@ -191,7 +202,15 @@ class ProviderApis:
             raise _Refused(400, _error(path, 400, "invalid_request_error", "anthropic-version: header is required"))
 
     def _page(self, path: str, params: dict[str, list[str]]) -> dict:
+        try:
+            if path in _LISTS:
+                return anthropic_admin.list_page(self.data[path], params, self.page_size)
+            dimensions = anthropic_admin.group_by(params) if path == MESSAGES else ()
+        except anthropic_admin.BadRequest as exc:
+            raise _Refused(400, _error(path, 400, "invalid_request_error", str(exc))) from None
         items = [item for item in self.data[path] if self._wanted(path, item, params)]
+        if path == MESSAGES:
+            items = [anthropic_admin.grouped(bucket, dimensions) for bucket in items]
         start = _cursor_offset(path, _one(params, "page"))
         limit = _int_param(path, params, "limit", _DEFAULT_LIMIT[path], 1, _MAX_LIMIT[path])
         size = min(limit, self.page_size)

@@ -9,6 +9,9 @@ The admin key comes from the environment (``ANTHROPIC_ADMIN_KEY``, ``OPENAI_ADMI
 URL too (``ANTHROPIC_API_URL``, default https://api.anthropic.com; ``OPENAI_API_URL``, default
 https://api.openai.com), so the tests point it at ``bot.standin.providers``. A key is only ever sent
 over HTTPS, or plain HTTP to this machine (the stand-in).
+
+The Anthropic report is grouped by ``account_id`` too, and its accounts and API keys are attributed to
+e-mails through the Admin API's users and API keys lists (``bot/usage/pull/anthropic.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.client import HTTPException
 from typing import IO
@@ -80,11 +83,23 @@ PROVIDERS: dict[str, Provider] = {
         "https://api.openai.com",
         "an organization Admin key from the OpenAI platform settings",
     ),
+    "cursor": Provider(  # pulled by bot/usage/pull/cursor.py (POST, Basic auth)
+        "cursor",
+        "Cursor",
+        "cursor",
+        "CURSOR_ADMIN_KEY",
+        "CURSOR_API_URL",
+        "https://api.cursor.com",
+        "an Admin API key from the Cursor team dashboard (Settings, Cursor Admin API Keys)",
+    ),
 }
 
 MESSAGES_PATH = "/v1/organizations/usage_report/messages"
 CLAUDE_CODE_PATH = "/v1/organizations/usage_report/claude_code"
 COMPLETIONS_PATH = "/v1/organization/usage/completions"
+# account_id too: the Admin API leaves it null unless grouped by it, summing everyone who signs in into one
+# workspace row; the accounts and API keys are then attributed to e-mails by bot/usage/pull/anthropic.py
+ANTHROPIC_GROUP_BY = ("account_id", "api_key_id", "workspace_id", "model")
 
 
 @dataclass(frozen=True)
@@ -98,10 +113,23 @@ class Fetch:
     base_url: str
     today: date
     sleep: Callable[[float], None] = time.sleep
+    # Anthropic: True for an account / API key id that `identities map` ties to someone (kept as it is)
+    mapped: Callable[[str], bool] | None = None
+    # what the pull has to tell the operator besides the import's counts (filled as it finishes)
+    notes: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+    _days: set[date] = field(default_factory=set, init=False, repr=False, compare=False)  # buckets received
 
     @property
     def source(self) -> str:
         return self.provider.source
+
+    @property
+    def covers(self) -> list[date] | None:
+        """After iterating: the days this pull reported in full for the whole organisation (the day buckets
+        the report sent, empty ones included), so its rows replace every stored row of its source on those
+        days (an id now attributed to an e-mail leaves no stale row behind); None: its rows replace only
+        the stored rows with the same key, day and model."""
+        return sorted(self._days) if self.provider.name == "anthropic" else None
 
     @property
     def label(self) -> str:
@@ -112,6 +140,10 @@ class Fetch:
             return self._anthropic()
         if self.provider.name == "claude-code":
             return self._claude_code()
+        if self.provider.name == "cursor":
+            from bot.usage.pull import cursor  # imports this module: loaded on use
+
+            return cursor.rows(self)
         return self._openai()
 
     # -- the three reports ---------------------------------------------------------------------
@@ -119,13 +151,19 @@ class Fetch:
         params: dict[str, object] = {
             "starting_at": f"{self.since.isoformat()}T00:00:00Z",
             "bucket_width": "1d",
-            "group_by[]": ["api_key_id", "workspace_id", "model"],
+            "group_by[]": list(ANTHROPIC_GROUP_BY),
             "limit": 31,  # the documented maximum for 1d buckets
         }
         if self.until < self.today:  # otherwise up to now: today's bucket is still filling
             params["ending_at"] = f"{(self.until + timedelta(days=1)).isoformat()}T00:00:00Z"
+        from bot.usage.pull.anthropic import People  # the package's modules import this one
+
+        people = People(self._json_page, self.mapped)
         for ref, bucket in self._pages(MESSAGES_PATH, params, ""):
-            yield from anthropic.rows_of(ref, bucket)
+            for index, row in enumerate(anthropic.rows_of(ref, bucket)):
+                yield people.attribute(row, bucket["results"][index])  # rows_of has checked results[index]
+            self._days.add(_pages.utc_day(bucket, "starting_at", ref))
+        self.notes[:] = people.lines()
 
     def _claude_code(self) -> Iterator[Row]:
         day = self.since
@@ -174,6 +212,17 @@ class Fetch:
             cursor = meta.next_page
         raise FetchError(f"{self.provider.title} {path}: more than {MAX_PAGES} pages; ask for fewer days")
 
+    def _json_page(self, path: str, query: Mapping[str, object], label: str) -> object:
+        """One page of a small JSON answer (an Admin API list), read whole."""
+        where = f"{self.provider.title} {label}"
+        with self._open(path, query, where) as response:
+            try:
+                return json.loads(response.read())
+            except (OSError, HTTPException) as exc:
+                raise FetchError(f"{where} broke off while being read ({_reason(exc)})") from None
+            except ValueError:
+                raise FetchError(f"{where} is not JSON") from None
+
     def _open(self, path: str, query: Mapping[str, object], label: str) -> IO[bytes]:
         url = f"{self.base_url}{path}?{urlencode(query, doseq=True)}"
         request = urllib.request.Request(url, headers=self._headers(), method="GET")
@@ -214,11 +263,13 @@ def fetch(
     *,
     today: date | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    mapped: Callable[[str], bool] | None = None,
 ) -> Fetch:
     """The fetch of ``provider``'s report (default: the last 7 days up to today, UTC).
 
     Checks the key, the base URL and the dates now (FetchError / ValueError); HTTP happens only as
-    the returned Fetch is iterated.
+    the returned Fetch is iterated. ``mapped`` (Anthropic): whether ``airetro identities map`` ties an
+    account or API key id to someone; such an id is kept as it is instead of becoming its owner's e-mail.
     """
     if provider not in PROVIDERS:
         raise ValueError(f"unknown provider {provider!r}: use one of {', '.join(PROVIDERS)}")
@@ -235,7 +286,7 @@ def fetch(
     if not key:
         raise FetchError(f"{spec.key_env} is not set: export {spec.key_hint} to use --from-api {provider}")
     base_url = _base_url(env.get(spec.url_env) or spec.default_url, spec.url_env)
-    return Fetch(spec, since, until, key, base_url, today, sleep)
+    return Fetch(spec, since, until, key, base_url, today, sleep, mapped)
 
 
 def parse_day(text: str) -> date:

@@ -20,6 +20,7 @@ def is_email(key: str) -> bool:
 
 
 def normalise(raw: str) -> str:
-    """The stored form of a key: trimmed; e-mails lower-cased; Slack IDs and opaque keys as they are."""
+    """The stored form of a key: trimmed; e-mails and GitHub logins (``github:octocat``: GitHub ignores their
+    case) lower-cased; Slack IDs and opaque keys as they are."""
     key = raw.strip()
-    return key.lower() if is_email(key) else key
+    return key.lower() if is_email(key) or key[:7].lower() == "github:" else key

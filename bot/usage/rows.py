@@ -44,6 +44,7 @@ class UsageRow:
     cost_usd: float = 0.0
     requests: int = 0
     event_id: str | None = None
+    cost_known: bool = True  # False: the source reports no dollars (estimated from list prices on import)
 
 
 @dataclass(frozen=True, slots=True)

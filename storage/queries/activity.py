@@ -43,6 +43,7 @@ class ActivityTotals:
     code_acceptances: int = 0
     agent_requests: int = 0
     days: int = 0  # days with a record
+    sources: tuple[str, ...] = ()  # the sources that reported it
 
 
 def activity_by_person_week(session: Session, person_ids: Sequence[int], week: str) -> dict[int, ActivityTotals]:
@@ -63,7 +64,23 @@ def activity_by_person_week(session: Session, person_ids: Sequence[int], week: s
         )
         .group_by(ActivityRecord.person_id)
     )
-    return {person_id: ActivityTotals(*(int(value or 0) for value in sums)) for person_id, *sums in session.exec(query)}
+    sources: dict[int, set[str]] = {}
+    for person_id, source in session.exec(
+        select(ActivityRecord.person_id, ActivityRecord.source)
+        .where(
+            ActivityRecord.person_id.in_(list(person_ids)),
+            ActivityRecord.day >= monday,
+            ActivityRecord.day <= sunday,
+        )
+        .distinct()
+    ):
+        sources.setdefault(person_id, set()).add(source)
+    return {
+        person_id: ActivityTotals(
+            *(int(value or 0) for value in sums), sources=tuple(sorted(sources.get(person_id, ())))
+        )
+        for person_id, *sums in session.exec(query)
+    }
 
 
 def attribute_key(session: Session, key: str, person_id: int | None) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import bindparam, delete, func
@@ -19,6 +20,8 @@ _UPDATABLE = (
     "cache_read_tokens",
     "cache_write_tokens",
     "cost_usd",
+    "estimated_cost_usd",
+    "unknown_cost_tokens",
     "requests",
 )
 SUMMARIES_PER_CHUNK = 1000
@@ -49,24 +52,48 @@ def upsert_usage(session: Session, rows: Sequence[dict]) -> None:
     if not rows:
         return
     now = datetime.now(UTC)
-    defaults = {"cache_read_tokens": 0, "cache_write_tokens": 0, "requests": 0, "person_id": None}
+    defaults = {
+        "cache_read_tokens": 0,
+        "cache_write_tokens": 0,
+        "requests": 0,
+        "person_id": None,
+        "estimated_cost_usd": 0.0,
+        "unknown_cost_tokens": 0,
+    }
     session.connection().execute(_upsert_statement(), [{**defaults, **row, "imported_at": now} for row in rows])
 
 
-def refresh_token_summaries(session: Session, person_weeks: Iterable[tuple[int, str]]) -> int:
+# Of one person-day's (source, model) records, those whose tokens count (``bot.usage.overlap``); None: all.
+CountedRule = Callable[[list[tuple[str, str]]], set[tuple[str, str]]]
+
+
+def refresh_token_summaries(
+    session: Session, person_weeks: Iterable[tuple[int, str]], counted: CountedRule | None = None
+) -> int:
     """Recompute the stored token summary of each (person, ISO week); returns how many were refreshed.
 
-    Done a thousand person-weeks at a time (memory stays a chunk's): the usage is summed per person,
-    week and model in SQL, one executemany upsert writes the summaries, and a person-week left with no
-    usage loses its summary.
+    Done a thousand person-weeks at a time (memory stays a chunk's): the usage is summed per person, day,
+    source and model in SQL; ``counted`` picks, per person-day, the records that count when several sources
+    saw the same tokens; one executemany upsert writes the summaries, and a person-week left with no usage
+    loses its summary.
     """
     wanted = sorted(set(person_weeks))
     for start in range(0, len(wanted), SUMMARIES_PER_CHUNK):
-        _refresh_chunk(session, wanted[start : start + SUMMARIES_PER_CHUNK])
+        _refresh_chunk(session, wanted[start : start + SUMMARIES_PER_CHUNK], counted)
     return len(wanted)
 
 
-def _refresh_chunk(session: Session, chunk: list[tuple[int, str]]) -> None:
+@dataclass
+class _Week:
+    tokens: int = 0
+    cost: float = 0.0
+    estimated: float = 0.0
+    unknown: int = 0
+    by_model: dict[str, int] = field(default_factory=dict)
+    sources: set[str] = field(default_factory=set)
+
+
+def _refresh_chunk(session: Session, chunk: list[tuple[int, str]], counted: CountedRule | None) -> None:
     wanted = set(chunk)
     bounds = [week_days(week) for _, week in wanted]
     tokens_expr = func.sum(
@@ -75,42 +102,72 @@ def _refresh_chunk(session: Session, chunk: list[tuple[int, str]]) -> None:
         + UsageRecord.cache_read_tokens
         + UsageRecord.cache_write_tokens
     )
-    week_expr = thursday(UsageRecord.day)
     grouped = session.exec(
-        select(UsageRecord.person_id, week_expr, UsageRecord.model, tokens_expr, func.sum(UsageRecord.cost_usd))
+        select(
+            UsageRecord.person_id,
+            UsageRecord.day,
+            UsageRecord.source,
+            UsageRecord.model,
+            tokens_expr,
+            func.sum(UsageRecord.cost_usd),
+            func.sum(UsageRecord.estimated_cost_usd),
+            func.sum(UsageRecord.unknown_cost_tokens),
+        )
         .where(
             UsageRecord.person_id.in_(sorted({person for person, _ in wanted})),
             UsageRecord.day >= min(b[0] for b in bounds),
             UsageRecord.day <= max(b[1] for b in bounds),
         )
-        .group_by(UsageRecord.person_id, week_expr, UsageRecord.model)
+        .group_by(UsageRecord.person_id, UsageRecord.day, UsageRecord.source, UsageRecord.model)
     )
-    totals: dict[tuple[int, str], list] = {}
-    for person_id, thursday_of_week, model, tokens, cost in grouped:
-        key = (person_id, week_of_thursday(thursday_of_week))
+    days: dict[tuple[int, date], list[tuple]] = {}
+    for person_id, day, source, model, tokens, cost, estimated, unknown in grouped:
+        day = day if isinstance(day, date) else date.fromisoformat(str(day))
+        days.setdefault((person_id, day), []).append((source, model, tokens, cost, estimated, unknown))
+    totals: dict[tuple[int, str], _Week] = {}
+    for (person_id, day), records in days.items():
+        key = (person_id, week_key(day))
         if key not in wanted:
             continue
-        entry = totals.setdefault(key, [0, 0.0, {}])
-        entry[0] += int(tokens or 0)
-        entry[1] += float(cost or 0.0)
-        entry[2][model] = entry[2].get(model, 0) + int(tokens or 0)
+        keep = counted([(r[0], r[1]) for r in records]) if counted is not None else None
+        entry = totals.setdefault(key, _Week())
+        for source, model, tokens, cost, estimated, unknown in records:
+            if keep is not None and (source, model) not in keep:
+                continue  # another source holds the same tokens, more completely
+            entry.tokens += int(tokens or 0)
+            entry.cost += float(cost or 0.0)
+            entry.estimated += float(estimated or 0.0)
+            entry.unknown += int(unknown or 0)
+            entry.by_model[model] = entry.by_model.get(model, 0) + int(tokens or 0)
+            entry.sources.add(source)
     now = datetime.now(UTC)
     values = [
         {
             "person_id": person_id,
             "week": week,
-            "tokens": tokens,
-            "cost_usd": cost,
-            "top_model": max(sorted(by_model), key=by_model.get) if by_model else None,
+            "tokens": w.tokens,
+            "cost_usd": w.cost,
+            "estimated_cost_usd": w.estimated,
+            "unknown_cost_tokens": w.unknown,
+            "sources": ",".join(sorted(w.sources)),
+            "top_model": max(sorted(w.by_model), key=w.by_model.get) if w.by_model else None,
             "updated_at": now,
         }
-        for (person_id, week), (tokens, cost, by_model) in sorted(totals.items())
+        for (person_id, week), w in sorted(totals.items())
     ]
     if values:
         statement = insert(TokenSummary.__table__)
+        updated = (
+            "tokens",
+            "cost_usd",
+            "estimated_cost_usd",
+            "unknown_cost_tokens",
+            "sources",
+            "top_model",
+            "updated_at",
+        )
         statement = statement.on_conflict_do_update(
-            index_elements=["person_id", "week"],
-            set_={name: statement.excluded[name] for name in ("tokens", "cost_usd", "top_model", "updated_at")},
+            index_elements=["person_id", "week"], set_={name: statement.excluded[name] for name in updated}
         )
         session.connection().execute(statement, values)
     gone = [{"p": person_id, "w": week} for person_id, week in sorted(wanted - totals.keys())]

@@ -20,7 +20,17 @@ from sqlalchemy import Connection, CursorResult
 from storage.queries.activity import FIELDS as ACTIVITY_FIELDS
 from storage.queries.usage import THURSDAY_SQL
 
-USAGE_SUMS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd", "requests")
+USAGE_SUMS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cost_usd",
+    "estimated_cost_usd",
+    "unknown_cost_tokens",
+    "requests",
+)
+_REAL = ("cost_usd", "estimated_cost_usd")
 ACTIVITY_SUMS = ACTIVITY_FIELDS
 _TRACE = ("n", "file", "ref", "seq")  # rows added in, and where the first one came from
 _DUPLICATE = ("dup_file", "dup_ref", "dup_seq")  # the first repeat (strict formats)
@@ -39,7 +49,7 @@ class Duplicate:
 
 def _table_sql(name: str, grain: tuple[str, ...], sums: tuple[str, ...]) -> str:
     columns = [f"{c} TEXT NOT NULL" for c in grain]
-    columns += [f"{c} {'REAL' if c == 'cost_usd' else 'INTEGER'} NOT NULL" for c in sums]
+    columns += [f"{c} {'REAL' if c in _REAL else 'INTEGER'} NOT NULL" for c in sums]
     columns += ["n INTEGER NOT NULL", "file INTEGER NOT NULL", "ref TEXT", "seq INTEGER NOT NULL"]
     columns += ["dup_file INTEGER", "dup_ref TEXT", "dup_seq INTEGER"]
     return f"CREATE TEMP TABLE {name} ({', '.join(columns)}, PRIMARY KEY ({', '.join(grain)})) WITHOUT ROWID"
@@ -89,7 +99,7 @@ class Staging:
         self.drop()
         self._run(_table_sql("stage_usage", USAGE_GRAIN, USAGE_SUMS))
         self._run(_table_sql("stage_activity", ACTIVITY_GRAIN, ACTIVITY_SUMS))
-        sums = ", ".join(f"{c} {'REAL' if c == 'cost_usd' else 'INTEGER'} NOT NULL" for c in USAGE_SUMS)
+        sums = ", ".join(f"{c} {'REAL' if c in _REAL else 'INTEGER'} NOT NULL" for c in USAGE_SUMS)
         self._run(
             "CREATE TEMP TABLE stage_events (event_id TEXT PRIMARY KEY, person_key TEXT NOT NULL, day TEXT NOT NULL, "
             f"model TEXT NOT NULL, {sums}) WITHOUT ROWID"
@@ -195,6 +205,20 @@ class Staging:
         ).scalar()
         activity = self._run("SELECT count(*) FROM temp.stage_activity").scalar()
         return int(usage), int(activity)
+
+    def clear_days(self, source: str, days: list[str]) -> None:
+        """Before ``merge``, for an import that reports ``days`` (ISO dates) in full: remove ``source``'s stored
+        records of those days, so the import replaces them whole and a key that changed (an account or API key
+        id now attributed to its e-mail) leaves no stale row to be counted twice. The removed rows'
+        person-weeks are noted in ``stage_weeks``. Bucketed sources only (not events)."""
+        for day in days:
+            for table in ("usage_records", "activity_records"):
+                self._run(
+                    f"INSERT OR IGNORE INTO temp.stage_weeks SELECT DISTINCT person_id, {THURSDAY_SQL.format('day')} "
+                    f"FROM {table} WHERE source = ? AND day = ? AND person_id IS NOT NULL",
+                    (source, day),
+                )
+                self._run(f"DELETE FROM {table} WHERE source = ? AND day = ?", (source, day))
 
     def merge(self, source: str, now: datetime) -> None:
         """Move the staged rows into the record tables (replacing same-key rows of ``source``), noting in

@@ -40,11 +40,12 @@ def test_the_export_holds_the_callers_activity_records_only(engine, app, slack, 
 
     files = _export_files(sender, slack, ada.id)
     assert "my-activity" in files
+    NONE_ELSE = {"interactions": "0", "code_generations": "0", "code_acceptances": "0", "agent_requests": "0"}  # noqa: N806
     assert files["my-activity"] == [
         {"day": "2026-11-16", "source": "claude_code", "sessions": "3", "lines_added": "120", "lines_removed": "7",
-         "commits": "2", "pull_requests": "0", "tool_accepted": "0", "tool_rejected": "0"},
+         "commits": "2", "pull_requests": "0", "tool_accepted": "0", "tool_rejected": "0", **NONE_ELSE},
         {"day": "2026-11-17", "source": "claude_code", "sessions": "1", "lines_added": "5", "lines_removed": "0",
-         "commits": "0", "pull_requests": "1", "tool_accepted": "4", "tool_rejected": "1"},
+         "commits": "0", "pull_requests": "1", "tool_accepted": "4", "tool_rejected": "1", **NONE_ELSE},
     ]  # fmt: skip
     assert all("999" not in str(rows) for rows in files.values()), "nothing of grace's"
 

@@ -4,6 +4,7 @@ SQLite database), the others' rows untouched, the result shown; crafted and repe
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,6 +34,9 @@ MOMENT = {
     "link": None,
     "sharing": "private",
 }
+
+
+pytestmark = pytest.mark.usefixtures("midweek")  # a week open mid-test: nothing closes meanwhile
 
 
 def _snapshot(engine) -> dict[str, set[tuple]]:
@@ -175,7 +179,15 @@ def test_forget_me_deletes_every_row_about_the_person_and_nothing_else(engine, s
     assert _rows_naming(engine, ada_id, keys) == []
     after = _snapshot(engine)
     gone = {table: before[table] - after[table] for table in before}
-    assert all(after[table] <= before[table] for table in before), "nothing was added or changed"
+    changed = [table for table in before if not after[table] <= before[table]]
+    assert changed == ["published_weeks"], f"nothing else was added or changed: {changed}"
+    # the closed week keeps every figure; only the highlight she shared under her name leaves it
+    [old] = [json.loads(row[-1]) for row in before["published_weeks"] if json.loads(row[-1]).get("highlights")]
+    [new] = [json.loads(row[-1]) for row in after["published_weeks"] - before["published_weeks"]]
+    assert {k: v for k, v in old.items() if k != "highlights"} == {k: v for k, v in new.items() if k != "highlights"}
+    assert [h[0] for h in old["highlights"]] == ["Ada's named highlight", "Grace's named highlight"]
+    assert [h[0] for h in new["highlights"]] == ["Grace's named highlight"]
+    gone.pop("published_weeks")
     assert {table: len(rows) for table, rows in gone.items() if rows} == {
         "people": 1,
         "team_members": 1,

@@ -91,9 +91,10 @@ def _mine(team_id: int = 1, team: str = "Payments", **changes: object) -> MyTeam
     return MyTeamWeek(**{**fields, **changes})
 
 
-def _figures(team: str, week: str, respondents: int):
+def _figures(team: str, week: str, respondents: int, asked: int = 5):
     moment = MomentData("tests", "gt8h", "better", "no", "other", what="x" * 3000, sharing="named", author="U1")
     members = [MemberWeekData(v.HELPED, True, (moment,) * 20, tokens=10**9, cost_usd=9999.0)] * respondents
+    members += [MemberWeekData(v.PENDING, True)] * max(0, asked - respondents)
     return compute_digest(team, week, members, min_respondents=3)
 
 
@@ -143,6 +144,14 @@ def test_log_button_names_its_team_and_manager_buttons_only_where_the_viewer_man
 def test_a_team_below_the_threshold_is_withheld():
     text = block_texts([b.to_dict() for b in home_blocks(HomeData(panels=(_panel(1, respondents=2),)))])
     assert "withheld" in text and "Moments logged" not in text
+
+
+def test_a_week_that_asked_fewer_people_than_the_floor_shows_not_even_the_answer_count():
+    weeks = [_figures("Payments", f"2026-W{n:02d}", respondents=2, asked=2) for n in (10, 11, 12, 13)]
+    panel = TeamPanel(1, summarise("Payments", weeks), "2026-W13", False)
+    text = block_texts([b.to_dict() for b in home_blocks(HomeData(panels=(panel,)))])
+    assert "2026-W13: fewer than 3 people were asked; nothing is shown." in text
+    assert "2 of 2" not in text and "Moments logged" not in text
 
 
 def test_fifteen_teams_with_long_names_and_answers_stay_within_limits():

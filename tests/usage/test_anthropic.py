@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +24,7 @@ SONNET = "claude-sonnet-4-5-20250929"
 # Hand-computed from the fixture: input = uncached_input_tokens, cache writes = 1h + 5m creation,
 # no cost and no request count in this report. The batch-tier result of data[0] stays a row of its
 # own (the import adds rows with the same key, day and model together).
-EXPECTED = [
+_REPORTED = [
     UsageRow(ADA_KEY, date(2026, 11, 16), SONNET, "data[0].results[0]", 1500, 500, 200, 1000 + 500, 0.0, 0),
     UsageRow(ADA_KEY, date(2026, 11, 16), SONNET, "data[0].results[1]", 300, 120, 50, 0 + 100, 0.0, 0),
     UsageRow(WORKSPACE, date(2026, 11, 16), "claude-haiku-4-5-20251001", "data[0].results[2]", 40, 60, 0, 0),
@@ -33,6 +34,8 @@ EXPECTED = [
     UsageRow(GRACE_KEY, date(2026, 11, 18), SONNET, "data[2].results[0]", 2200, 900, 12000, 0 + 800, 0.0, 0),
     UsageRow(ADA_KEY, date(2026, 11, 18), SONNET, "data[2].results[1]", 5000, 700, 0, 0, 0.0, 0),
 ]
+# the report has no dollars: every row says so, and the import estimates them from list prices
+EXPECTED = [replace(row, cost_known=False) for row in _REPORTED]
 
 
 def _page() -> dict:

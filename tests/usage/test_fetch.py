@@ -18,6 +18,7 @@ from bot.services.usage_import import import_files, import_rows, slack_email_loo
 from bot.standin.providers import ANTHROPIC_KEY, CLAUDE_CODE, COMPLETIONS, MESSAGES, OPENAI_KEY, ProviderApis
 from bot.usage.fetch import ANTHROPIC_VERSION, FetchError, fetch
 from bot.usage.formats import anthropic, claude_code, openai
+from bot.usage.prices import estimate
 from storage.engine import session_scope
 from storage.models import ActivityRecord, Person, UsageRecord
 from tests.conftest import TOKEN
@@ -79,10 +80,12 @@ def _activity(engine):
 
 def test_anthropic_follows_next_page_with_the_admin_key_headers(apis, env):
     rows = list(_fetch(env, "anthropic"))
-    assert rows == [
-        row.__class__(**{**_fields(row), "ref": ref})
-        for row, ref in zip(anthropic.parse(str(ANTHROPIC_REPORT)), _refs(["page 1"] * 4 + ["page 2"] * 2), strict=True)
-    ]
+    # grouped as asked (not by service tier): the two tiers of data[0].results[0..1] come as one result
+    parsed = list(anthropic.parse(str(ANTHROPIC_REPORT)))
+    summed = {name: getattr(parsed[0], name) + getattr(parsed[1], name) for name in _TOKENS}
+    expected = [parsed[0].__class__(**{**_fields(parsed[0]), **summed}), *parsed[2:]]
+    refs = [f"page 1: data[0].results[{i}]" for i in range(3)] + [f"page 2: data[0].results[{i}]" for i in range(2)]
+    assert rows == [row.__class__(**{**_fields(row), "ref": ref}) for row, ref in zip(expected, refs, strict=True)]
     first, second = apis.requests(MESSAGES)
     for request in (first, second):
         assert request.headers["x-api-key"] == ANTHROPIC_KEY
@@ -91,22 +94,18 @@ def test_anthropic_follows_next_page_with_the_admin_key_headers(apis, env):
         assert request.params["starting_at"] == ["2026-11-16T00:00:00Z"]
         assert request.params["ending_at"] == ["2026-11-19T00:00:00Z"]
         assert request.params["bucket_width"] == ["1d"]
-        assert request.params["group_by[]"] == ["api_key_id", "workspace_id", "model"]
+        assert request.params["group_by[]"] == ["account_id", "api_key_id", "workspace_id", "model"]
         assert request.params["limit"] == ["31"]
     assert "page" not in first.params
     assert second.param("page") == _first_next_page(apis, MESSAGES, first)
-    assert [r.ref for r in rows][3:5] == ["page 1: data[0].results[3]", "page 2: data[0].results[0]"]
+    assert [r.ref for r in rows][2:4] == ["page 1: data[0].results[2]", "page 2: data[0].results[0]"]
+
+
+_TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 
 
 def _fields(row) -> dict:
     return {name: getattr(row, name) for name in row.__slots__}
-
-
-def _refs(pages: list[str]) -> list[str]:
-    # the fixture's results in order: data[0] has 4, data[1] none, data[2] two (page 2 holds data[2] as data[0])
-    local = ["data[0].results[0]", "data[0].results[1]", "data[0].results[2]", "data[0].results[3]",
-             "data[0].results[0]", "data[0].results[1]"]  # fmt: skip
-    return [f"{page}: {ref}" for page, ref in zip(pages, local, strict=True)]
 
 
 def _first_next_page(apis, path, request) -> str:
@@ -207,7 +206,7 @@ def test_a_rate_limited_page_is_retried_after_the_time_asked(apis, env):
     waits: list[float] = []
     apis.fail(MESSAGES, 429, on_request=2, retry_after="0")
     rows = list(_fetch(env, "anthropic", sleep=waits.append))
-    assert len(rows) == 6 and waits == [0.0] and len(apis.requests(MESSAGES)) == 3
+    assert len(rows) == 5 and waits == [0.0] and len(apis.requests(MESSAGES)) == 3
     apis.fail(COMPLETIONS, 503, on_request=1, times=3)
     with pytest.raises(FetchError, match=r"^OpenAI /v1/organization/usage/completions, page 1 failed: HTTP 503"):
         list(_fetch(env, "openai", sleep=waits.append))
@@ -226,7 +225,7 @@ def test_a_page_broken_off_half_way_is_an_error(apis, env):
 
 # -- through the import pipeline -----------------------------------------------------------------
 
-ANTHROPIC_STORED = [
+ANTHROPIC_REPORTED = [
     # (key, day, model, input, output, cache read, cache write, cost, requests, person): the two
     # tiers of data[0] added together
     (ADA_KEY, D16, SONNET, 1500 + 300, 500 + 120, 200 + 50, 1500 + 100, 0.0, 0),
@@ -235,6 +234,8 @@ ANTHROPIC_STORED = [
     ("apikey_01GraceHopperKey000000", D18, SONNET, 2200, 900, 12000, 800, 0.0, 0),
     ("wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ", D16, "claude-haiku-4-5-20251001", 40, 60, 0, 0, 0.0, 0),
 ]
+# the report has no dollars: each record's are the model's list price (estimated, and stored as such)
+ANTHROPIC_STORED = [(*row[:7], round(estimate(row[2], *row[3:7]), 6), row[8]) for row in ANTHROPIC_REPORTED]
 
 
 def _person_id(engine, slack_user_id):
@@ -247,7 +248,7 @@ def test_import_is_idempotent_on_an_overlapping_second_fetch(apis, env, engine, 
     ada = _person_id(engine, users[0].id)
     run = _fetch(env, "anthropic")
     report = import_rows(engine, run.source, run, label=run.label)
-    assert (report.rows, report.attributed, report.usage_records) == (6, 3, 5)
+    assert (report.rows, report.attributed, report.usage_records) == (5, 2, 5)  # two tiers come as one result
     stored = _usage(engine, "anthropic")
     assert stored == sorted((*row, ada if row[0] == ADA_KEY else None) for row in ANTHROPIC_STORED)
 

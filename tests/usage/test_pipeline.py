@@ -126,8 +126,8 @@ def test_activity_rows_are_added_up_per_day_replaced_on_reimport_and_read_per_we
         assert activity_by_person_week(session, [ids[ADA]], "2026-W48") == {}
     assert totals == {
         ids[ADA]: ActivityTotals(sessions=3, lines_added=130, lines_removed=30, commits=1, pull_requests=1,
-                                 tool_accepted=9, tool_rejected=2, days=1),
-        ids[GRACE]: ActivityTotals(sessions=4, commits=3, pull_requests=2, days=1),
+                                 tool_accepted=9, tool_rejected=2, days=1, sources=("claude_code",)),
+        ids[GRACE]: ActivityTotals(sessions=4, commits=3, pull_requests=2, days=1, sources=("claude_code",)),
     }  # fmt: skip
     assert query(engine, "SELECT count(*), sum(sessions) FROM activity_records") == [(3, 8)]
 

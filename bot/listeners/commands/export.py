@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from slack_sdk.errors import SlackApiError
 
-from bot.formatting import slack_escape
+from bot.formatting import bold_names, slack_escape
 from bot.listeners.commands.invocation import Invocation
 from bot.listeners.commands.parse import Parsed
 from bot.services import export, forget
@@ -23,6 +23,15 @@ EMPTY = (
     "AI Retro has no answers, token figures or usage records for you yet, and you manage no team, "
     "so there is nothing to export."
 )
+
+
+def no_week_closed(teams: tuple[str, ...]) -> str:
+    return (
+        f"AI Retro has no answers, token figures or usage records for you yet. You manage {bold_names(teams)}, "
+        "but no week of theirs has closed yet: a team's figures are exported once its first digest is out."
+    )
+
+
 COMMENT = (
     "Your AI Retro export. Only you can see this DM. Your own files are yours alone; a team file holds aggregates only."
 )
@@ -41,7 +50,7 @@ def run(inv: Invocation, _parsed: Parsed) -> None:
         inv.reply(UNKNOWN)
         return
     if not result.files:
-        inv.reply(EMPTY)
+        inv.reply(no_week_closed(result.managed) if result.managed else EMPTY)
         return
     try:
         export.deliver(inv.client, inv.user_id, result, COMMENT)

@@ -15,6 +15,7 @@ FORMATS: dict[str, str] = {
     "anthropic": "bot.usage.formats.anthropic",
     "claude-code": "bot.usage.formats.claude_code",
     "openai": "bot.usage.formats.openai",
+    "copilot": "bot.usage.formats.copilot",
 }
 
 

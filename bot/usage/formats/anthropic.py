@@ -10,8 +10,9 @@ Mapping: the day is the bucket's ``starting_at`` as a UTC date (hourly buckets o
 the person key is the ``account_id`` (an OAuth user) when present, else ``api_key_id``, else
 ``workspace_id``, else ``anthropic:default-workspace`` (the report's null workspace is the default
 one). Cache writes are the 1 h and 5 min cache creation summed. The report has no cost (that is the
-separate cost report) and no request count, so both stay 0. Results split by service tier or context
-window come out as several rows for one key, day and model, which the import adds together.
+separate cost report): it is estimated from list prices on import; no request count (0). Results split
+by service tier or context window come out as several rows for one key, day and model, which the import
+adds together.
 """
 
 from __future__ import annotations
@@ -53,4 +54,5 @@ def rows_of(ref: str, bucket: dict) -> Iterator[UsageRow]:
             cache_read_tokens=_pages.count(result, "cache_read_input_tokens", where),
             cache_write_tokens=_pages.count(cache_creation, "ephemeral_1h_input_tokens", f"{where}.cache_creation")
             + _pages.count(cache_creation, "ephemeral_5m_input_tokens", f"{where}.cache_creation"),
+            cost_known=False,  # the usage report has no dollars: estimated from list prices on import
         )

@@ -12,7 +12,7 @@ Mapping: the day is the bucket's ``start_time`` as a UTC date; the person key is
 input_cached_tokens``) and ``cache_read_tokens`` the cached part: nothing is counted twice. Where a
 result also reports ``input_cache_write_tokens`` (newer API versions; also inside ``input_tokens``),
 those become ``cache_write_tokens``. Audio token counts are left out (they are reported separately
-and not priced like text). No cost (that is the separate costs endpoint): 0.
+and not priced like text). No cost (that is the separate costs endpoint): estimated from list prices on import.
 """
 
 from __future__ import annotations
@@ -66,4 +66,5 @@ def _row(day: date, where: str, result: dict) -> UsageRow:
         cache_read_tokens=cached,
         cache_write_tokens=written,
         requests=_pages.count(result, "num_model_requests", where),
+        cost_known=False,  # the usage report has no dollars: estimated from list prices on import
     )

@@ -3,7 +3,10 @@
 * ``usage_events``: one row per request or data point (LiteLLM spend logs, Cursor usage events,
   OpenTelemetry), unique per (source, event_id): pages and windows of a day add up, a repeat changes
   nothing. Existing LiteLLM usage records stay as they are (their requests were already summed);
-* ``activity_records``: interactions, code generations and acceptances, agent requests (Copilot, Cursor).
+* ``activity_records``: interactions, code generations and acceptances, agent requests (Copilot, Cursor);
+* cost that is known, estimated or unknown: ``estimated_cost_usd`` (the part of ``cost_usd`` estimated from
+  list prices) and ``unknown_cost_tokens`` on usage records, events and token summaries, and the
+  ``sources`` a token summary counted.
 
 Revision ID: 0007
 Revises: 0006
@@ -40,6 +43,8 @@ def upgrade() -> None:
         sa.Column("cache_read_tokens", sa.Integer(), nullable=False),
         sa.Column("cache_write_tokens", sa.Integer(), nullable=False),
         sa.Column("cost_usd", sa.Float(), nullable=False),
+        sa.Column("estimated_cost_usd", sa.Float(), nullable=False),
+        sa.Column("unknown_cost_tokens", sa.Integer(), nullable=False),
         sa.Column("requests", sa.Integer(), nullable=False),
         sa.Column("imported_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -49,9 +54,21 @@ def upgrade() -> None:
     with op.batch_alter_table("activity_records") as batch:
         for name in NEW_ACTIVITY:
             batch.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
+    for table in ("usage_records", "token_summaries"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("estimated_cost_usd", sa.Float(), nullable=False, server_default="0"))
+            batch.add_column(sa.Column("unknown_cost_tokens", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("token_summaries") as batch:
+        batch.add_column(sa.Column("sources", text, nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("token_summaries") as batch:
+        batch.drop_column("sources")
+    for table in ("usage_records", "token_summaries"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("unknown_cost_tokens")
+            batch.drop_column("estimated_cost_usd")
     with op.batch_alter_table("activity_records") as batch:
         for name in NEW_ACTIVITY:
             batch.drop_column(name)
