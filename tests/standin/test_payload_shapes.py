@@ -1,5 +1,5 @@
 """The stand-in speaks Slack's shapes: its requests carry the same fields as Slack's documented
-samples in ../shared/slack/, and its signatures match Slack's worked example."""
+samples in tests/fixtures/slack/ (Slack's documented shapes), and its signatures match Slack's worked example."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from bot.standin.inbound import (
 )
 from bot.standin.web_api import SlackWebApi
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "slack"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"  # Slack's documented shapes, copied
 
 
 def _sample(name: str) -> str:

@@ -29,7 +29,7 @@ from bot.standin.web_api import BOT_USER_ID, FakeUser, SlackWebApi, users_from
 
 TOKEN = "xoxb-extras"
 SECRET = "extras-signing-secret"
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "slack"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"  # Slack's documented shapes, copied
 USERS = users_from(["ada", "grace", "linus", "margaret", "ken"])
 HOME_BLOCKS = [
     {"type": "section", "block_id": "hello", "text": {"type": "mrkdwn", "text": "Your AI retro"}},
