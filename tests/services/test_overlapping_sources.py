@@ -14,8 +14,8 @@ from tests.conftest import CHANNEL, block_texts
 
 MON = date(2026, 11, 23)  # 2026-W48
 SONNET = "claude-sonnet-4-5"
-DONE = {"what": "Fixed the flaky payout test", "outcome": "bug", "time_saved": "1h_2h", "quality": "same", "counterfactual": "no",
-        "tool": "claude_code", "link": None, "sharing": "private"}  # fmt: skip
+DONE = {"what": "Fixed the flaky payout test", "outcome": "bug", "time_saved": "1h_2h", "quality": "same",
+        "counterfactual": "no", "tool": "claude_code", "link": None, "sharing": "private"}  # fmt: skip
 
 
 def test_the_digest_counts_each_token_once_and_says_where_its_dollars_come_from(
