@@ -26,21 +26,7 @@ from storage.models import Cycle, Delivery, Moment, Person, Team, TokenSummary, 
 from storage.queries import activity as aq
 from storage.queries import teams as tq
 
-ACTIVITY_COLUMNS = (
-    "day",
-    "source",
-    "sessions",
-    "lines_added",
-    "lines_removed",
-    "commits",
-    "pull_requests",
-    "tool_accepted",
-    "tool_rejected",
-    "interactions",
-    "code_generations",
-    "code_acceptances",
-    "agent_requests",
-)
+ACTIVITY_COLUMNS = ("day", "source", *aq.FIELDS)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 from storage.models import TokenSummary, UsageRecord
 from storage.weeks import week_days, week_key
 
-_UPDATABLE = (
-    "person_id",
+# what a usage record holds besides its key: the sums every source fills (the staging area sums the same)
+USAGE_SUMS = (
     "input_tokens",
     "output_tokens",
     "cache_read_tokens",
@@ -24,6 +24,7 @@ _UPDATABLE = (
     "unknown_cost_tokens",
     "requests",
 )
+_UPDATABLE = ("person_id", *USAGE_SUMS)
 SUMMARIES_PER_CHUNK = 1000
 # The Thursday of a day's ISO week (Monday to Sunday): its ISO week is the day's, so grouping by it
 # groups by week in SQL. SQLite's 'weekday 4' moves forward to the next Thursday (or stays).

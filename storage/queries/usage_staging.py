@@ -18,18 +18,8 @@ from datetime import datetime
 from sqlalchemy import Connection, CursorResult
 
 from storage.queries.activity import FIELDS as ACTIVITY_FIELDS
-from storage.queries.usage import THURSDAY_SQL
+from storage.queries.usage import THURSDAY_SQL, USAGE_SUMS
 
-USAGE_SUMS = (
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cost_usd",
-    "estimated_cost_usd",
-    "unknown_cost_tokens",
-    "requests",
-)
 _REAL = ("cost_usd", "estimated_cost_usd")
 ACTIVITY_SUMS = ACTIVITY_FIELDS
 _TRACE = ("n", "file", "ref", "seq")  # rows added in, and where the first one came from
