@@ -77,13 +77,16 @@ def cmd_scheduler(_args: argparse.Namespace, settings: Settings) -> int:
 def cmd_schedule_show(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
 
-    from bot.scheduler.show import format_schedules, team_schedules
+    from bot.scheduler.show import format_schedules, pull_lines, team_schedules
     from bot.services.teams import find_team
 
     engine = _engine(settings)
     if args.team:
         find_team(engine, args.team)  # a clear error for an unknown name
     print(format_schedules(team_schedules(engine, args.team), datetime.now(UTC)))
+    pulls = [] if args.team else pull_lines(engine, datetime.now(UTC))  # org-wide: with the whole schedule
+    if pulls:
+        print("\n" + "\n".join(pulls))
     return 0
 
 

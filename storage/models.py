@@ -343,3 +343,24 @@ class PublishedOrgWeek(SQLModel, table=True):
     week: str = Field(unique=True)
     published_at: datetime
     figures: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class UsagePull(SQLModel, table=True):
+    """One scheduled API pull (a ``USAGE_PULLS`` source, ``bot/services/pulls.py``): the day it last ran
+    (claimed with a conditional UPDATE, so several scheduler processes pull once a day), the period and
+    outcome of that run, and whether the managers have been told of the current failing streak."""
+
+    __tablename__ = "usage_pulls"
+    __table_args__ = (UniqueConstraint("source", name="uq_usage_pull_source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str  # as in USAGE_PULLS: anthropic, claude-code, openai, cursor, copilot
+    last_run_day: date | None = None  # UTC day of the last claimed run
+    last_run_at: datetime | None = None
+    last_since: date | None = None  # the period the last run asked for
+    last_until: date | None = None
+    last_success_day: date | None = None  # UTC day of the last run that imported
+    state: str = "never"  # never → running → ok | failed
+    last_error: str | None = None  # one line
+    last_rows: int | None = None  # rows the last successful run imported
+    failure_reported: bool = False  # managers told of the failing streak

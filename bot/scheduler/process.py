@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from bot.schedule_spec import GRACE
 from bot.scheduler import jobs
 from bot.scheduler.sync import STORE, sync_jobs
-from bot.services import schedule
+from bot.services import pulls, schedule
 
 log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"
@@ -52,7 +52,9 @@ def tick(scheduler: BaseScheduler, engine: Engine, client: WebClient) -> None:
 
 
 def start_scheduler(scheduler: BaseScheduler, engine: Engine, client: WebClient) -> None:
-    """Start processing: sync the jobs, catch up at once (a restart may have missed a run), then tick."""
+    """Start processing: sync the jobs, catch up at once (a restart may have missed a run), then tick.
+    A bad ``USAGE_PULLS`` setting stops the start with one line naming it (PullConfigError)."""
+    pulls.configured()
     scheduler.start(paused=True)
     sync_jobs(scheduler, engine)
     scheduler.add_job(

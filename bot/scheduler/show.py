@@ -77,3 +77,10 @@ def format_schedules(schedules: list[TeamSchedule], now: datetime) -> str:
         if not entry.jobs and not team.paused:
             lines.append("  no jobs")
     return "\n".join(lines) if lines else "No teams yet (see `airetro team create`)."
+
+
+def pull_lines(engine: Engine, now: datetime) -> list[str]:
+    """The scheduled usage pulls (``USAGE_PULLS``) with their last run, outcome and next run."""
+    from bot.services import pulls
+
+    return pulls.format_statuses(pulls.statuses(engine), now)

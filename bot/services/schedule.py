@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.schedule_spec import due_digest_week, due_prompt_week, due_reminder_week, parse_tz
-from bot.services import digests, membership, prompts, publication, reminders
+from bot.services import digests, membership, prompts, publication, pulls, reminders
 from bot.services.teams import digest_slot, prompt_slot
 from bot.services.timezones import member_zone, refresh_member_timezones
 from storage.engine import session_scope
@@ -139,3 +139,7 @@ def catch_up(engine: Engine, client: WebClient, now: datetime) -> None:
         publication.publish_closed(engine, now)
     except Exception:
         log.exception("publishing closed weeks failed; trying again next minute")
+    try:
+        pulls.run_due(engine, client, now)  # the USAGE_PULLS, once a day after 03:00 UTC
+    except Exception:
+        log.exception("scheduled usage pulls failed; trying again next minute")
