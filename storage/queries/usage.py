@@ -94,53 +94,77 @@ class _Week:
     sources: set[str] = field(default_factory=set)
 
 
-def _refresh_chunk(session: Session, chunk: list[tuple[int, str]], counted: CountedRule | None) -> None:
-    wanted = set(chunk)
-    bounds = [week_days(week) for _, week in wanted]
-    tokens_expr = func.sum(
+def _sums(grain: tuple) -> tuple:
+    tokens = func.sum(
         UsageRecord.input_tokens
         + UsageRecord.output_tokens
         + UsageRecord.cache_read_tokens
         + UsageRecord.cache_write_tokens
     )
-    grouped = session.exec(
-        select(
-            UsageRecord.person_id,
-            UsageRecord.day,
-            UsageRecord.source,
-            UsageRecord.model,
-            tokens_expr,
-            func.sum(UsageRecord.cost_usd),
-            func.sum(UsageRecord.estimated_cost_usd),
-            func.sum(UsageRecord.unknown_cost_tokens),
-        )
-        .where(
-            UsageRecord.person_id.in_(sorted({person for person, _ in wanted})),
-            UsageRecord.day >= min(b[0] for b in bounds),
-            UsageRecord.day <= max(b[1] for b in bounds),
-        )
-        .group_by(UsageRecord.person_id, UsageRecord.day, UsageRecord.source, UsageRecord.model)
+    sums = (tokens, func.sum(UsageRecord.cost_usd), func.sum(UsageRecord.estimated_cost_usd))
+    return (*grain, UsageRecord.source, UsageRecord.model, *sums, func.sum(UsageRecord.unknown_cost_tokens))
+
+
+def _grouped(session: Session, people: set[int], first: date, last: date, by: object) -> list[tuple]:
+    """The usage of ``people`` from ``first`` to ``last``, summed per person, ``by`` (a week or a day),
+    source and model."""
+    grain = (UsageRecord.person_id, by)
+    query = (
+        select(*_sums(grain))
+        .where(UsageRecord.person_id.in_(sorted(people)), UsageRecord.day >= first, UsageRecord.day <= last)
+        .group_by(*grain, UsageRecord.source, UsageRecord.model)
     )
-    days: dict[tuple[int, date], list[tuple]] = {}
-    for person_id, day, source, model, tokens, cost, estimated, unknown in grouped:
-        day = day if isinstance(day, date) else date.fromisoformat(str(day))
-        days.setdefault((person_id, day), []).append((source, model, tokens, cost, estimated, unknown))
+    return list(session.exec(query))
+
+
+def _add(entry: _Week, source: str, model: str, tokens: object, cost: object, est: object, unknown: object) -> None:
+    entry.tokens += int(tokens or 0)
+    entry.cost += float(cost or 0.0)
+    entry.estimated += float(est or 0.0)
+    entry.unknown += int(unknown or 0)
+    entry.by_model[model] = entry.by_model.get(model, 0) + int(tokens or 0)
+    entry.sources.add(source)
+
+
+def _refresh_chunk(session: Session, chunk: list[tuple[int, str]], counted: CountedRule | None) -> None:
+    """Summed per week in SQL; only a person-week with usage from several sources is looked at day by day,
+    where the overlap rule decides which source's tokens count."""
+    wanted = set(chunk)
+    bounds = [week_days(week) for _, week in wanted]
+    first, last = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    people = {person for person, _ in wanted}
+    weekly: dict[tuple[int, str], list[tuple]] = {}
+    for person_id, thursday_of_week, *rest in _grouped(session, people, first, last, thursday(UsageRecord.day)):
+        key = (person_id, week_of_thursday(thursday_of_week))
+        if key in wanted:
+            weekly.setdefault(key, []).append(tuple(rest))
+    mixed = {key for key, rows in weekly.items() if counted is not None and len({r[0] for r in rows}) > 1}
     totals: dict[tuple[int, str], _Week] = {}
-    for (person_id, day), records in days.items():
-        key = (person_id, week_key(day))
-        if key not in wanted:
-            continue
-        keep = counted([(r[0], r[1]) for r in records]) if counted is not None else None
-        entry = totals.setdefault(key, _Week())
-        for source, model, tokens, cost, estimated, unknown in records:
-            if keep is not None and (source, model) not in keep:
-                continue  # another source holds the same tokens, more completely
-            entry.tokens += int(tokens or 0)
-            entry.cost += float(cost or 0.0)
-            entry.estimated += float(estimated or 0.0)
-            entry.unknown += int(unknown or 0)
-            entry.by_model[model] = entry.by_model.get(model, 0) + int(tokens or 0)
-            entry.sources.add(source)
+    for key, rows in weekly.items():
+        if key not in mixed:
+            entry = totals.setdefault(key, _Week())
+            for row in rows:
+                _add(entry, *row)
+    if mixed:
+        mixed_bounds = [week_days(week) for _, week in mixed]
+        days: dict[tuple[int, date], list[tuple]] = {}
+        by_day = _grouped(
+            session,
+            {person for person, _ in mixed},
+            min(b[0] for b in mixed_bounds),
+            max(b[1] for b in mixed_bounds),
+            UsageRecord.day,
+        )
+        for person_id, day, *rest in by_day:
+            day = day if isinstance(day, date) else date.fromisoformat(str(day))
+            if (person_id, week_key(day)) in mixed:
+                days.setdefault((person_id, day), []).append(tuple(rest))
+        for (person_id, day), records in days.items():
+            keep = counted([(r[0], r[1]) for r in records])
+            entry = totals.setdefault((person_id, week_key(day)), _Week())
+            for row in records:
+                if (row[0], row[1]) in keep:  # else another source holds the same tokens, more completely
+                    _add(entry, *row)
     now = datetime.now(UTC)
     values = [
         {
