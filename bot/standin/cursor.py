@@ -21,10 +21,11 @@ from __future__ import annotations
 import base64
 import json
 import math
-import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+
+from bot.standin.local_server import LocalServer
 
 CURSOR_KEY = "key_standin0123456789abcdef0123456789abcdef"
 DAILY = "/teams/daily-usage-data"
@@ -41,29 +42,13 @@ class Request:
     headers: dict[str, str]
 
 
-@dataclass
-class _Fault:
-    path: str
-    on_request: int  # the 1-based number of the request to the path (counted since the server started)
-    status: int | None  # None: answer 200 but cut the body off half-way
-    retry_after: str | None = None
-    times: int = 1
-
-
-@dataclass
-class _State:
-    requests: list[Request] = field(default_factory=list)
-    faults: list[_Fault] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-
-
 class _Refused(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status, self.message = status, message
 
 
-class CursorAdminApi:
+class CursorAdminApi(LocalServer):
     """``with CursorAdminApi(daily=[...], events=[...]) as api:``; point ``CURSOR_API_URL`` at ``api.url``
     and set ``CURSOR_ADMIN_KEY`` to ``CURSOR_KEY``. ``daily`` are ``/teams/daily-usage-data`` records,
     ``events`` ``/teams/filtered-usage-events`` usage events, served in the order given."""
@@ -80,13 +65,7 @@ class CursorAdminApi:
         self.events: list[dict] = list(events)
         self.key = key
         self.max_page_size = max_page_size
-        self._state = _State()
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="cursor-standin", daemon=True
-        )
+        super().__init__("cursor-standin")
 
     @classmethod
     def from_files(cls, daily: Iterable[str] = (), events: Iterable[str] = (), **options: object) -> CursorAdminApi:
@@ -102,54 +81,13 @@ class CursorAdminApi:
 
         return cls(items(daily, "data"), items(events, "usageEvents"), **options)  # type: ignore[arg-type]
 
-    # -- lifecycle ---------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> CursorAdminApi:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> CursorAdminApi:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-    # -- what tests look at and arrange --------------------------------------------------------
-    def requests(self, path: str | None = None) -> list[Request]:
-        with self._lock:
-            return [r for r in self._state.requests if path is None or r.path == path]
-
-    def fail(
-        self, path: str, status: int | None, *, on_request: int = 1, retry_after: str | None = None, times: int = 1
-    ) -> None:
-        """Answer ``status`` (None: a 200 whose body breaks off) to the ``on_request``-th request to ``path``
-        from now on, and to the ``times - 1`` after it."""
-        with self._lock:
-            due = self._state.counts.get(path, 0) + on_request
-            self._state.faults.append(_Fault(path, due, status, retry_after, times))
-
     # -- serving -----------------------------------------------------------------------------
     def _answer(self, method: str, path: str, raw: bytes, headers: dict[str, str]) -> tuple[int, dict, dict]:
         try:
             body: object = json.loads(raw or b"null")
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        with self._lock:
-            self._state.requests.append(Request(path, body, headers))
-            count = self._state.counts[path] = self._state.counts.get(path, 0) + 1
-            fault = next((f for f in self._state.faults if f.path == path and f.on_request == count), None)
-            if fault is not None:
-                fault.times -= 1
-                fault.on_request = count + 1
-                if fault.times <= 0:
-                    self._state.faults.remove(fault)
+        fault = self._record(path, Request(path, body, headers))
         try:
             if path not in (DAILY, EVENTS):
                 raise _Refused(404, f"no route for {path}")

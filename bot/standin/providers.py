@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from bot.standin import anthropic_admin
+from bot.standin.local_server import LocalServer
 from bot.usage.formats import _pages
 
 ANTHROPIC_KEY = "sk-ant-admin01-standin-0123456789"
@@ -60,29 +60,13 @@ class Request:
         return values[0] if values else None
 
 
-@dataclass
-class _Fault:
-    endpoint: str
-    on_request: int  # the 1-based number of the request to the endpoint (counted since the server started)
-    status: int | None  # None: answer 200 but cut the body off half-way
-    retry_after: str | None = None
-    times: int = 1
-
-
-@dataclass
-class _State:
-    requests: list[Request] = field(default_factory=list)
-    faults: list[_Fault] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-
-
 class _Refused(Exception):
     def __init__(self, status: int, body: dict) -> None:
         super().__init__(status)
         self.status, self.body = status, body
 
 
-class ProviderApis:
+class ProviderApis(LocalServer):
     """``with ProviderApis(anthropic=[...], claude_code=[...], openai=[...]) as apis:``; point
     ``ANTHROPIC_API_URL`` and ``OPENAI_API_URL`` at ``apis.url``. The three lists are the data items
     the endpoints serve (buckets, actor-day records, buckets) in order; ``users`` and ``api_keys`` the
@@ -109,13 +93,7 @@ class ProviderApis:
         }
         self.page_size = page_size
         self.anthropic_key, self.openai_key = anthropic_key, openai_key
-        self._state = _State()
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="provider-standin", daemon=True
-        )
+        super().__init__("provider-standin")
 
     @classmethod
     def from_files(
@@ -132,50 +110,9 @@ class ProviderApis:
 
         return cls(items(anthropic), items(claude_code), items(openai), **options)  # type: ignore[arg-type]
 
-    # -- lifecycle ---------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> ProviderApis:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> ProviderApis:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-    # -- what tests look at and arrange --------------------------------------------------------
-    def requests(self, path: str | None = None) -> list[Request]:
-        with self._lock:
-            return [r for r in self._state.requests if path is None or r.path == path]
-
-    def fail(
-        self, path: str, status: int | None, *, on_request: int = 1, retry_after: str | None = None, times: int = 1
-    ) -> None:
-        """Answer ``status`` (None: a 200 whose body breaks off) to the ``on_request``-th request to
-        ``path`` from now on, and to the ``times - 1`` after it."""
-        with self._lock:
-            due = self._state.counts.get(path, 0) + on_request
-            self._state.faults.append(_Fault(path, due, status, retry_after, times))
-
     # -- serving -----------------------------------------------------------------------------
     def _answer(self, path: str, params: dict[str, list[str]], headers: dict[str, str]) -> tuple[int, dict, dict]:
-        with self._lock:
-            self._state.requests.append(Request(path, params, headers))
-            count = self._state.counts[path] = self._state.counts.get(path, 0) + 1
-            fault = next((f for f in self._state.faults if f.endpoint == path and f.on_request == count), None)
-            if fault is not None:
-                fault.times -= 1
-                fault.on_request = count + 1
-                if fault.times <= 0:
-                    self._state.faults.remove(fault)
+        fault = self._record(path, Request(path, params, headers))
         if path not in self.data:
             return 404, {}, _error(path, 404, "not_found_error", f"no route for {path}")
         try:
