@@ -7,19 +7,23 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.listeners import register_listeners
+from bot.slack_retry import SafeConnectionRetryHandler
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A Web API client for ``settings.slack_api_url`` that retries on 429 (honouring Retry-After)."""
+    """A Web API client for ``settings.slack_api_url`` that retries a 429 (honouring Retry-After) and a
+    connection error only where the call is safe to repeat (``bot.slack_retry``); it gives up on an
+    answer after ``SLACK_API_TIMEOUT`` seconds."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.api_url,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=5)],
+        timeout=settings.slack_api_timeout,
+        retry_handlers=[SafeConnectionRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=5)],
     )
 
 

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -206,7 +207,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     week = parse_week(args.week) if args.week else digests.digest_week(team)
     posted = None
     if args.post:  # posting closes the week: the digest printed below is then the one that was posted
-        posted = digests.post_digest(engine, _client(settings), team, week)
+        posted = _posting(lambda: digests.post_digest(engine, _client(settings), team, week), team.channel_id)
     print(view_text(digests.week_view(engine, team, week)))
     _write_chart(engine, team, week, args.chart)
     if args.post:
@@ -237,9 +238,24 @@ def _org_digest(args: argparse.Namespace, settings: Settings) -> int:
     except digests.OrgNotReady as not_ready:
         raise CliError(str(not_ready)) from None
     if args.post:
-        posted = digests.post_org_digest(engine, _client(settings), args.channel, week)
+        posted = _posting(lambda: digests.post_org_digest(engine, _client(settings), args.channel, week), args.channel)
         print(f"\nPosted to {args.channel}." if posted else f"\nAlready posted for {week}; not posted again.")
     return 0
+
+
+def _posting(post: Callable[[], object], channel: str) -> object:
+    """Run a digest post; Slack's refusal or a lost answer becomes one clear line (and a non-zero exit)."""
+    from bot.services import digests
+
+    try:
+        return post()
+    except digests.PostRefused as refused:
+        raise CliError(f"Slack refused the post to {channel} ({refused.reason}); nothing was posted.") from None
+    except digests.PostUnknown as unknown:
+        raise CliError(
+            f"Slack didn't confirm the post to {channel} ({unknown.reason}), and it isn't in the channel yet. "
+            "Run the same command again in a minute: it looks in the channel first and posts only if it isn't there."
+        ) from None
 
 
 def _write_chart(engine: Engine, team: Team, week: str, path: str | None) -> None:

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     slack_api_url: str = SLACK_API_URL
     port: int = 3000
+    # seconds to wait for a Web API answer; a post whose answer does not come in time is settled, never resent
+    slack_api_timeout: float = 30.0
     # the bearer token Claude Code's OpenTelemetry exporter sends to /v1/metrics (unset: the endpoint is off)
     otlp_token: str | None = None
 

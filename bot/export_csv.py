@@ -34,6 +34,7 @@ PROMPT_LABELS = {
     "direct": "none (you logged on your own)",
     "failed": "could not be delivered",
     "claimed": "being sent",
+    "unknown": "being checked (Slack did not confirm it)",
 }
 
 ANSWER_COLUMNS = (

@@ -105,7 +105,8 @@ class Delivery(SQLModel, table=True):
     ``state``: claimed → sent | failed, or ``direct`` when the member logged on their own
     (``/airetro log``, App Home) before any prompt reached them; no DM is sent then.
     ``answer``: pending | helped | didnt_help | skipped.
-    ``reminder_state``: None → claimed → sent | failed (at most one reminder per delivery).
+    ``reminder_state``: None → claimed → sent | failed | unknown (Slack's answer lost: settled by the
+    reminder's metadata in the DM, then sent or recorded); one reminder per delivery.
     """
 
     __tablename__ = "deliveries"
@@ -295,7 +296,7 @@ class OrgDigest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel_id: str
     week: str
-    state: str = "claimed"  # claimed → posted
+    state: str = "claimed"  # claimed → posted, or unknown (Slack's answer lost) → posted once settled
     message_ts: str | None = None
     claimed_at: datetime
     posted_at: datetime | None = None
@@ -310,11 +311,12 @@ class Digest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="teams.id", index=True, ondelete="CASCADE")
     week: str
-    state: str = "claimed"  # claimed → posted
+    state: str = "claimed"  # claimed → posted, or unknown (Slack's answer lost) → posted once settled
     channel_id: str | None = None
     message_ts: str | None = None
     claimed_at: datetime
     posted_at: datetime | None = None
+    chart_state: str | None = None  # attached | failed | unknown; None: no chart to upload
 
 
 class PublishedWeek(SQLModel, table=True):

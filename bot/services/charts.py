@@ -2,7 +2,8 @@
 the digest's thread (files upload v2: ``files.getUploadURLExternal``, the bytes, ``files.completeUploadExternal``).
 
 A digest never depends on its chart: drawing it is tried before the digest is posted (so the digest can
-say when there is nothing to draw), uploading after; either failing is logged and the digest stands.
+say when there is nothing to draw), uploading after; either failing is logged and the digest stands. An
+upload whose answer is lost is settled by looking for the file in the digest's thread, never re-sent blind.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 
 from bot.digest.figures import DigestFigures
+from bot.services import once
 from storage.models import Team
 
 log = logging.getLogger(__name__)
 CHART_WEEKS = 8
 NO_CHART = "No chart this week: no weeks with enough answers to draw yet."
+UPLOAD_FAILED = "digest for %s %s posted, but its chart could not be uploaded: %s"
 MESSAGE_BLOCKS = 50  # Slack's limit for one message
 CHART_COMMENT = (
     f"Moments logged and hours saved (bars) against token volume (line), last {CHART_WEEKS} weeks. "
@@ -80,14 +83,52 @@ def with_chart_note(blocks: list[Block], chart: DigestChart) -> list[Block]:
 
 
 def attach_digest_chart(
-    client: WebClient, team: Team, week: str, chart: DigestChart, channel: str, thread_ts: str
-) -> bool:
-    """Upload the prepared chart into the posted digest's thread; a failure is logged, never raised."""
+    client: WebClient,
+    team: Team,
+    week: str,
+    chart: DigestChart,
+    channel: str,
+    thread_ts: str,
+    *,
+    look_first: bool = False,
+) -> str | None:
+    """Upload the prepared chart into the posted digest's thread once; never raises. Returns the chart's
+    state for the digest row: ``attached``, ``failed`` (Slack refused it; logged), ``unknown`` (no answer and
+    the thread could not be read: settled later), or None when there is no chart.
+
+    An upload whose answer is lost is settled by looking for the file in the thread before it is tried
+    again, once; ``look_first`` looks before the first try too (settling an earlier attempt)."""
     if chart.png is None:
-        return False
+        return None
+    name = chart_filename(team, week)
+    if look_first:
+        found = _in_thread(client, channel, thread_ts, name)
+        if found is not False:
+            return "attached" if found else "unknown"
+    for _try in range(2):
+        try:
+            upload_chart(client, team, week, channel, thread_ts, chart.png)
+            return "attached"
+        except Exception as error:  # noqa: BLE001 - a chart never takes its digest down
+            try:
+                result = once.outcome_of(error)
+            except Exception:  # not Slack's or the network's: a bug, logged with its traceback
+                log.exception("digest for %s %s posted, but its chart could not be uploaded", team.name, week)
+                return "failed"
+        if result.outcome == "refused":
+            log.warning(UPLOAD_FAILED, team.name, week, result.error)
+            return "failed"
+        found = _in_thread(client, channel, thread_ts, name)  # unknown: is it there after all?
+        if found is not False:
+            return "attached" if found else "unknown"
+    log.warning(UPLOAD_FAILED, team.name, week, result.error)
+    return "failed"
+
+
+def _in_thread(client: WebClient, channel: str, thread_ts: str, name: str) -> bool | None:
+    """True/False: the chart is/isn't in the thread; None: Slack could not be asked."""
     try:
-        upload_chart(client, team, week, channel, thread_ts, chart.png)
-    except Exception:
-        log.exception("digest for %s %s posted, but its chart could not be uploaded", team.name, week)
-        return False
-    return True
+        return once.file_in_thread(client, channel, thread_ts, name)
+    except once.CannotCheck as error:
+        log.warning("could not look for the chart %s: %s", name, error)
+        return None

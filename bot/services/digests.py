@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -24,7 +23,7 @@ from bot.digest.progress import Progress
 from bot.digest.sections import digest_text
 from bot.digest.trend import TREND_WEEKS, compute_trend
 from bot.formatting import clip, slack_escape
-from bot.services import charts, publication
+from bot.services import charts, once, publication
 from storage.engine import session_scope
 from storage.models import Digest, Team
 from storage.queries import digests as dq
@@ -34,6 +33,7 @@ from storage.weeks import week_key, weeks_back
 
 log = logging.getLogger(__name__)
 FALLBACK_TEXT_LIMIT = 3000
+NOT_IN_CHANNEL = "not_in_channel"
 
 
 def digest_week(team: Team, now: datetime | None = None) -> str:
@@ -78,51 +78,158 @@ def team_chart(engine: Engine, team: Team, week: str, now: datetime | None = Non
     return charts.draw(team, weeks)
 
 
+DIGEST_EVENT = "airetro_digest"  # message metadata of a team digest: {"team_id", "week"}
+ORG_DIGEST_EVENT = "airetro_org_digest"  # of an org roll-up: {"week"}
+
+
+class PostRefused(Exception):
+    """Slack certainly did not post it (e.g. ``not_in_channel``); the claim is given back."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Slack refused the post: {reason}")
+        self.reason = reason
+
+
+class PostUnknown(Exception):
+    """Slack's answer was lost and the message is not in the channel yet: it stays claimed as ``unknown``
+    and is settled (looked for again, then posted only if it is not there) from ``SETTLE_AFTER`` on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Slack did not confirm the post: {reason}")
+        self.reason = reason
+
+
+def _begin(session: Session, claim: dq.Claim | None, existing: dq.Claim | None, now: datetime) -> tuple:
+    """(claim to work on, time to look back to for an earlier attempt's message or None); (None, None) when
+    there is nothing to do: posted already, or someone else is on it."""
+    if claim is not None:
+        return claim, None
+    if existing is None or existing.state == "posted" or not dq.settleable(existing, now):
+        return None, None
+    since = existing.claimed_at.replace(tzinfo=existing.claimed_at.tzinfo or UTC)
+    if not dq.take_over(session, existing, now):
+        return None, None
+    session.refresh(existing)
+    return existing, since
+
+
+def _post_claimed(
+    engine: Engine,
+    client: WebClient,
+    claim: dq.Claim,
+    since: datetime | None,
+    channel: str,
+    event: str,
+    key: dict,
+    now: datetime,
+    **message: object,
+) -> once.PostResult:
+    """Post the claimed message once, or find the one an earlier attempt may have posted; a refusal gives the
+    claim back (``PostRefused``), a lost answer leaves it ``unknown`` (``PostUnknown``)."""
+    result = None
+    if since is not None:  # settling an earlier attempt: is its message there?
+        try:
+            ts = once.find_posted(client, channel, event, key, since)
+        except once.CannotCheck as error:
+            with session_scope(engine) as session:
+                dq.mark_unknown(session, session.merge(claim))
+            raise PostUnknown(str(error)) from None
+        if ts is not None:
+            log.info("found the %s post of %s in %s: recorded, not posted again", event, key, channel)
+            result = once.PostResult("posted", channel, ts)
+    if result is None:
+        result = once.post_settled(client, channel=channel, event_type=event, key=key, since=now, **message)
+    if result.outcome == "refused":
+        with session_scope(engine) as session:
+            dq.release_claim(session, session.merge(claim))
+        raise PostRefused(result.error)
+    if result.outcome == "unknown":
+        with session_scope(engine) as session:
+            dq.mark_unknown(session, session.merge(claim))
+        raise PostUnknown(result.error)
+    return result
+
+
 def post_digest(engine: Engine, client: WebClient, team: Team, week: str, now: datetime | None = None) -> Digest | None:
     """Close the team-week (publish its figures, if not done yet) and post its digest to the team channel
-    once; None if it was already posted."""
+    once; None if it was already posted (or another process is posting it).
+
+    Raises ``PostRefused`` (nothing posted; the next try may post) or ``PostUnknown`` (Slack's answer was
+    lost and the digest is not in the channel yet; a try from ``SETTLE_AFTER`` on looks again first)."""
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
-        claim = dq.claim_digest(session, team.id, week)
-        if claim is None:
+        fresh = dq.claim_digest(session, team.id, week, now)
+        existing = dq.get_digest(session, team.id, week) if fresh is None else None
+        if existing is not None and existing.state == "posted" and existing.chart_state == "unknown":
+            settle_chart = existing
+        else:
+            settle_chart = None
+        claim, since = _begin(session, fresh, existing, now)
+        if claim is None and settle_chart is None:
             return None
         publication.publish(session, team, week, now)
         history = recent_figures(session, team, week, max(TREND_WEEKS, charts.CHART_WEEKS), now)  # once, for both
-    figures = with_trend(history)
     chart = charts.prepare_digest_chart(team, week, history)  # never raises: a failed drawing is only logged
-    try:
-        response = client.chat_postMessage(
-            channel=team.channel_id,
-            text=clip(digest_text(figures), FALLBACK_TEXT_LIMIT),
-            blocks=charts.with_chart_note(digest_blocks(figures), chart),
-            unfurl_links=False,
-        )
-    except Exception:
-        with session_scope(engine) as session:
-            dq.release_claim(session, session.merge(claim))
-        raise
+    if claim is None:  # posted, its chart's upload unsettled: look for it, upload it if it is not there
+        _record_chart(engine, settle_chart, team, week, chart, look_first=True, client=client)
+        return None
+    figures = with_trend(history)
+    key = {"team_id": team.id, "week": week}
+    result = _post_claimed(
+        engine, client, claim, since, team.channel_id, DIGEST_EVENT, key, now,
+        text=clip(digest_text(figures), FALLBACK_TEXT_LIMIT),
+        blocks=charts.with_chart_note(digest_blocks(figures), chart),
+        unfurl_links=False,
+    )  # fmt: skip
     with session_scope(engine) as session:
         claim = session.merge(claim)
-        dq.mark_posted(session, claim, response["channel"], response["ts"])
+        dq.mark_posted(session, claim, result.channel, result.ts)
     log.info("posted digest for %s %s", team.name, week)
-    charts.attach_digest_chart(client, team, week, chart, response["channel"], response["ts"])  # logs a failure
-    return claim
+    return _record_chart(engine, claim, team, week, chart, look_first=since is not None, client=client)
+
+
+def _record_chart(
+    engine: Engine, digest: Digest, team: Team, week: str, chart: charts.DigestChart, *, look_first: bool,
+    client: WebClient,
+) -> Digest:  # fmt: skip
+    state = charts.attach_digest_chart(
+        client, team, week, chart, digest.channel_id, digest.message_ts, look_first=look_first
+    )
+    with session_scope(engine) as session:
+        digest = session.merge(digest)
+        dq.mark_chart(session, digest, state)
+        session.flush()
+        session.expunge(digest)
+    return digest
 
 
 def post_now(engine: Engine, client: WebClient, team: Team) -> str:
     """A manager's "post this week's digest now" (``/airetro digest post``, the Home button): post it once
-    and say what happened, in words for that manager."""
+    and say what is true, in words for that manager."""
     week = digest_week(team)
     name = slack_escape(team.name)
     try:
         posted = post_digest(engine, client, team, week)
-    except SlackClientError as error:  # nothing is posted; the claim was released
-        reason = error.response.get("error", "an error") if isinstance(error, SlackApiError) else "no answer"
-        hint = " Invite the bot to the channel first (`/invite @AI Retro`)." if reason == "not_in_channel" else ""
-        return f":warning: Slack refused the digest for *{name}* ({reason}); nothing was posted.{hint}"
-    if posted is None:
+    except PostRefused as refused:  # nothing is posted; the claim was given back
+        hint = " Invite the bot to the channel first (`/invite @AI Retro`)." if refused.reason == NOT_IN_CHANNEL else ""
+        return f":warning: Slack refused the digest for *{name}* ({refused.reason}); nothing was posted.{hint}"
+    except PostUnknown:
+        return (
+            f":hourglass_flowing_sand: Slack didn't confirm the digest for *{name}*, so it may or may not be in "
+            f"<#{team.channel_id}>. I'm checking: it will be posted once, never twice. "
+            "If it isn't there in a couple of minutes, post again and I'll look before posting."
+        )
+    with session_scope(engine) as session:
+        digest = dq.get_digest(session, team.id, week)
+        state = digest.state if digest is not None else None
+    if posted is not None:
+        return f":white_check_mark: Posted the {week} digest for *{name}* in <#{team.channel_id}>."
+    if state == "posted":
         return f"The {week} digest for *{name}* was already posted in <#{team.channel_id}>; it is posted once."
-    return f":white_check_mark: Posted the {week} digest for *{name}* in <#{team.channel_id}>."
+    return (
+        f":hourglass_flowing_sand: The {week} digest for *{name}* is being posted or checked right now; "
+        f"look in <#{team.channel_id}> in a minute. It is posted once."
+    )
 
 
 # The org roll-up -------------------------------------------------------------------------------------
@@ -201,26 +308,25 @@ def compute_org_digest(engine: Engine, week: str, now: datetime | None = None) -
         return org_figures(session, week, now or datetime.now(UTC))
 
 
-def post_org_digest(engine: Engine, client: WebClient, channel: str, week: str) -> bool:
+def post_org_digest(engine: Engine, client: WebClient, channel: str, week: str, now: datetime | None = None) -> bool:
     """Post the week's org roll-up to ``channel`` once; False when it was already posted (or is being posted)
-    there. The claim row is committed before the post and given back if Slack refuses it."""
-    org = compute_org_digest(engine, week)  # OrgNotReady before anything is claimed
+    there. The claim row is committed before the post; ``PostRefused`` gives it back, ``PostUnknown`` leaves
+    it to be settled by the roll-up's metadata in the channel (as ``post_digest``)."""
+    now = now or datetime.now(UTC)
+    org = compute_org_digest(engine, week, now)  # OrgNotReady before anything is claimed
     with session_scope(engine) as session:
-        claim = dq.claim_org_digest(session, channel, week)
+        fresh = dq.claim_org_digest(session, channel, week, now)
+        existing = dq.get_org_digest(session, channel, week) if fresh is None else None
+        claim, since = _begin(session, fresh, existing, now)
     if claim is None:
         return False
-    try:
-        response = client.chat_postMessage(
-            channel=channel,
-            text=clip(org_text(org, slack_escape, MAX_TEAM_LINES), FALLBACK_TEXT_LIMIT),
-            blocks=org_digest_blocks(org),
-            unfurl_links=False,
-        )
-    except Exception:
-        with session_scope(engine) as session:
-            session.delete(session.merge(claim))
-        raise
+    result = _post_claimed(
+        engine, client, claim, since, channel, ORG_DIGEST_EVENT, {"week": week}, now,
+        text=clip(org_text(org, slack_escape, MAX_TEAM_LINES), FALLBACK_TEXT_LIMIT),
+        blocks=org_digest_blocks(org),
+        unfurl_links=False,
+    )  # fmt: skip
     with session_scope(engine) as session:
-        dq.mark_org_posted(session, session.merge(claim), response["ts"])
+        dq.mark_org_posted(session, session.merge(claim), result.ts)
     log.info("posted the org digest for %s to %s", week, channel)
     return True

@@ -7,7 +7,10 @@ Exactly once, also across processes and crashes:
 * a DM carries message metadata naming its delivery, so a claim left behind by a sender that died
   (kill -9 between claim and "sent") is settled by looking in the member's DM: if the prompt is
   there it is recorded, otherwise it is sent.  Claims younger than ``CLAIM_LEASE`` belong to a
-  sender that may still be working and are left alone.
+  sender that may still be working and are left alone;
+* a DM whose answer from Slack was lost (timeout, dropped connection, 5xx) is never re-sent blind: it is
+  looked for at once, and if it is not there yet the delivery is ``unknown`` and settled the same way
+  from ``SETTLE_AFTER`` on (``bot.services.once``).
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.metadata import Metadata
 from sqlalchemy import Engine
@@ -26,20 +29,19 @@ from sqlmodel import Session
 
 from bot.blocks.prompt import QUESTION, LoggedMoment, TokenLine, answered_blocks, prompt_blocks, reminder_done_blocks
 from bot.schedule_spec import local_week, parse_tz
+from bot.services import once
 from bot.vocabulary import PENDING
 from storage.engine import session_scope
 from storage.models import Delivery, Person, Team
 from storage.queries import cycles as cq
+from storage.queries import digests as dq
 from storage.queries import teams as tq
 from storage.queries.usage import token_summaries
 
 log = logging.getLogger(__name__)
 
 PROMPT_EVENT = "airetro_prompt"
-# A claim older than this has no live sender (a post with every rate-limit retry takes far less).
-CLAIM_LEASE = timedelta(minutes=15)
-# Slack's answer when the call itself may have gone through: settle it later by looking at the DM.
-AMBIGUOUS_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+CLAIM_LEASE = dq.CLAIM_LEASE  # a claim older than this has no live sender
 
 
 @dataclass
@@ -99,7 +101,7 @@ def fan_out(
     with session_scope(engine) as session:
         cycle = cq.get_or_create_cycle(session, team.id, week)
         todo = set(cq.unprompted(session, week, [p.id for p in people]))
-        stale = cq.stale_claims(session, cycle.id, now - CLAIM_LEASE)
+        stale = cq.stale_claims(session, cycle.id, now - CLAIM_LEASE, now - dq.SETTLE_AFTER)
     report.already = [p.slack_user_id for p in people if p.id not in todo]
     pending = [p for p in people if p.id in todo]
     done = 0
@@ -136,28 +138,40 @@ def _post(
     blocks: list[Block],
     report: SendReport,
 ) -> None:
-    try:
-        response = client.chat_postMessage(
-            channel=user_id, text=QUESTION, blocks=blocks, metadata=prompt_metadata(delivery_id, week)
-        )
-    except SlackApiError as exc:
-        error = str(exc.response.get("error", exc))
-        if error == "ratelimited":  # a 429 after every retry: certainly not posted
+    result = once.post(
+        client, channel=user_id, text=QUESTION, blocks=blocks, metadata=prompt_metadata(delivery_id, week)
+    )
+    if result.outcome == "unknown":  # Slack may have posted it: look in the DM before anything else
+        found = _settle_now(client, user_id, delivery_id)
+        if found is None:
+            with session_scope(engine) as session:
+                cq.mark_unknown(session, delivery_id)
+            raise _StopRun(f"Slack did not confirm {user_id}'s prompt ({result.error}); settled next run")
+        result = once.PostResult("posted", *found)
+    if result.outcome == "refused":
+        if result.error in ("ratelimited", "cannot reach Slack"):  # certainly not posted
             with session_scope(engine) as session:
                 cq.release_claim(session, delivery_id)
-            raise _StopRun("rate limited") from None
-        if error in AMBIGUOUS_ERRORS:
-            raise _StopRun(error) from None  # the claim stays; settled after CLAIM_LEASE
-        log.warning("prompt to %s failed: %s", user_id, error)
+            raise _StopRun("rate limited" if result.error == "ratelimited" else result.error)
+        log.warning("prompt to %s failed: %s", user_id, result.error)
         with session_scope(engine) as session:
-            cq.mark_failed(session, delivery_id, error)
-        report.failed[user_id] = error
+            cq.mark_failed(session, delivery_id, result.error)
+        report.failed[user_id] = result.error
         return
-    except (SlackClientError, OSError) as exc:  # connection trouble: the post may or may not have landed
-        raise _StopRun(f"cannot reach Slack ({exc.__class__.__name__})") from None
     with session_scope(engine) as session:
-        cq.mark_sent(session, delivery_id, response["channel"], response["ts"])
+        cq.mark_sent(session, delivery_id, result.channel, result.ts)
     report.sent.append(user_id)
+
+
+def _settle_now(client: WebClient, user_id: str, delivery_id: int) -> tuple[str, str] | None:
+    """(channel, ts) of the prompt if it is in the member's DM right after a lost answer; None if it is
+    not (yet) there or Slack cannot be asked."""
+    try:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        ts = once.find_posted(client, channel, PROMPT_EVENT, {"delivery_id": delivery_id}, datetime.now(UTC))
+    except (once.CannotCheck, SlackClientError, OSError):
+        return None
+    return (channel, ts) if ts is not None else None
 
 
 def _settle_stale_claim(
@@ -179,20 +193,13 @@ def _settle_stale_claim(
 
 def _find_prompt_in_dm(client: WebClient, user_id: str, delivery: Delivery) -> tuple[str, str] | None:
     """(channel, ts) of this delivery's prompt if it is already in the member's DM."""
+    since = delivery.claimed_at.replace(tzinfo=delivery.claimed_at.tzinfo or UTC)
     try:
         channel = client.conversations_open(users=user_id)["channel"]["id"]
-        oldest = delivery.claimed_at.replace(tzinfo=UTC).timestamp() - 60
-        history = client.conversations_history(
-            channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=100
-        )
-    except (SlackApiError, SlackClientError, OSError) as exc:
+        ts = once.find_posted(client, channel, PROMPT_EVENT, {"delivery_id": delivery.id}, since)
+    except (once.CannotCheck, SlackClientError, OSError) as exc:
         raise _StopRun(f"cannot check {user_id}'s DM ({exc.__class__.__name__})") from None
-    for message in history.get("messages", []):
-        metadata = message.get("metadata") or {}
-        payload = metadata.get("event_payload") or {}
-        if metadata.get("event_type") == PROMPT_EVENT and payload.get("delivery_id") == delivery.id:
-            return channel, message["ts"]
-    return None
+    return (channel, ts) if ts is not None else None
 
 
 def refresh_prompt(engine: Engine, client: WebClient, delivery_id: int) -> None:

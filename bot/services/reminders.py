@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.metadata import Metadata
 from sqlalchemy import Engine
 
 from bot.blocks.prompt import REMINDER, reminder_blocks
+from bot.services import once
 from bot.services.prompts import token_line_for
 from storage.engine import session_scope
-from storage.models import Person, Team
+from storage.models import Delivery, Person, Team
 from storage.queries import cycles as cq
+from storage.queries import digests as dq
 
 log = logging.getLogger(__name__)
 REMINDER_EVENT = "airetro_reminder"
@@ -37,40 +38,89 @@ class ReminderReport:
 def send_reminders(
     engine: Engine, client: WebClient, team: Team, week: str, people: Iterable[Person], now: datetime
 ) -> ReminderReport:
-    """Remind those of ``people`` whose prompt went out and is still unanswered, once each.
+    """Remind those of ``people`` whose prompt went out and is still unanswered, exactly once each.
 
-    Nobody who answered, skipped, said AI didn't help, or whose prompt failed is reminded.  The
-    reminder is claimed before it is sent, so it is sent at most once even across processes (a
-    crash right after the claim loses that one reminder rather than risk sending it twice).
+    Nobody who answered, skipped, said AI didn't help, or whose prompt failed is reminded. The reminder
+    is claimed before it is sent, so two processes never both send it; a reminder whose answer from Slack
+    was lost (or whose sender died after the claim) is settled first by looking for its metadata in the
+    member's DM: recorded if it is there, sent if it is not.
     """
     report = ReminderReport(team=team.name, week=week)
     by_id = {p.id: p for p in people}
     with session_scope(engine) as session:
+        unsettled = cq.unsettled_reminders(
+            session, team.id, week, list(by_id), now - dq.CLAIM_LEASE, now - dq.SETTLE_AFTER
+        )
         candidates = cq.reminder_candidates(session, team.id, week, list(by_id))
-    for delivery in candidates:
-        user_id = by_id[delivery.person_id].slack_user_id
-        with session_scope(engine) as session:
-            if not cq.claim_reminder(session, delivery.id, now):
-                continue
-            blocks = reminder_blocks(team.name, week, delivery.id, token_line_for(session, delivery.person_id, week))
-        try:
-            response = client.chat_postMessage(
-                channel=delivery.channel_id, text=REMINDER, blocks=blocks, metadata=reminder_metadata(delivery.id)
-            )
-        except SlackApiError as exc:
-            error = str(exc.response.get("error", exc))
-            if error == "ratelimited":  # certainly not sent: give the claim back for the next minute
-                with session_scope(engine) as session:
-                    cq.mark_reminder(session, delivery.id, None)
-                break
+    try:
+        for delivery in unsettled:
+            since = delivery.reminded_at.replace(tzinfo=delivery.reminded_at.tzinfo or UTC)
             with session_scope(engine) as session:
-                cq.mark_reminder(session, delivery.id, "failed")
-            report.failed[user_id] = error
-            continue
-        except (SlackClientError, OSError) as exc:
-            log.warning("reminders for %s %s stopped: cannot reach Slack (%s)", team.name, week, exc)
-            break
-        with session_scope(engine) as session:
-            cq.mark_reminder(session, delivery.id, "sent", response["ts"])
-        report.sent.append(user_id)
+                if not cq.take_over_reminder(session, delivery, now):
+                    continue
+            ts = _find_reminder(client, delivery, since)
+            if ts is not None:
+                with session_scope(engine) as session:
+                    cq.mark_reminder(session, delivery.id, "sent", ts)
+                report.sent.append(by_id[delivery.person_id].slack_user_id)
+                continue
+            _remind(engine, client, team, week, delivery, by_id[delivery.person_id], now, report)
+        for delivery in candidates:
+            with session_scope(engine) as session:
+                if not cq.claim_reminder(session, delivery.id, now):
+                    continue
+            _remind(engine, client, team, week, delivery, by_id[delivery.person_id], now, report)
+    except _Stop as stop:
+        log.warning("reminders for %s %s stopped: %s; the next minute carries on", team.name, week, stop)
     return report
+
+
+class _Stop(Exception):
+    """Slack is rate limiting, unreachable or not answering: stop this run, the next one carries on."""
+
+
+def _find_reminder(client: WebClient, delivery: Delivery, since: datetime) -> str | None:
+    try:
+        return once.find_posted(client, delivery.channel_id, REMINDER_EVENT, {"delivery_id": delivery.id}, since)
+    except once.CannotCheck as error:
+        raise _Stop(str(error)) from None
+
+
+def _remind(
+    engine: Engine,
+    client: WebClient,
+    team: Team,
+    week: str,
+    delivery: Delivery,
+    person: Person,
+    now: datetime,
+    report: ReminderReport,
+) -> None:
+    """Send the claimed reminder and record what is known about it."""
+    with session_scope(engine) as session:
+        blocks = reminder_blocks(team.name, week, delivery.id, token_line_for(session, delivery.person_id, week))
+    result = once.post_settled(
+        client,
+        channel=delivery.channel_id,
+        event_type=REMINDER_EVENT,
+        key={"delivery_id": delivery.id},
+        since=now,
+        text=REMINDER,
+        blocks=blocks,
+    )
+    if result.posted:
+        with session_scope(engine) as session:
+            cq.mark_reminder(session, delivery.id, "sent", result.ts)
+        report.sent.append(person.slack_user_id)
+        return
+    if result.outcome == "unknown":  # maybe in the DM: settled from the next minute on, never resent blind
+        with session_scope(engine) as session:
+            cq.mark_reminder(session, delivery.id, "unknown")
+        raise _Stop(f"Slack did not confirm a reminder ({result.error})")
+    if result.error in ("ratelimited", "cannot reach Slack"):  # certainly not sent: the claim goes back
+        with session_scope(engine) as session:
+            cq.mark_reminder(session, delivery.id, None)
+        raise _Stop(result.error)
+    with session_scope(engine) as session:
+        cq.mark_reminder(session, delivery.id, "failed")
+    report.failed[person.slack_user_id] = result.error

@@ -100,7 +100,13 @@ def post_due_digest(engine: Engine, client: WebClient, team_id: int, now: dateti
     if not prompted:
         log.info("no digest for %s %s: nobody was prompted that week", team.name, week)
         return None
-    return digests.post_digest(engine, client, team, week, now)
+    try:
+        return digests.post_digest(engine, client, team, week, now)
+    except digests.PostRefused as refused:  # nothing posted; the claim is back: the next minute tries again
+        log.warning("digest for %s %s not posted: Slack refused it (%s)", team.name, week, refused.reason)
+    except digests.PostUnknown as unknown:  # settled from the next minute on, by its metadata in the channel
+        log.warning("digest for %s %s: %s; settled next minute", team.name, week, unknown.reason)
+    return None
 
 
 def run_due(engine: Engine, client: WebClient, team_id: int, now: datetime) -> None:

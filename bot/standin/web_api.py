@@ -60,6 +60,21 @@ class _Fault:
     remaining: int
     error: str | None = None
     retry_after: int | None = None
+    status: int | None = None  # an HTTP error status (500, 502, 503) instead of Slack's answer
+    processed: bool = False  # the call took effect (a message posted) before the fault
+    late: float | None = None  # the answer comes only after this many seconds (after the client gave up)
+    drop: bool = False  # the connection is closed with no answer at all
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the HTTP handler sends: an answer, possibly late, or nothing (a dropped connection)."""
+
+    status: int
+    body: dict
+    headers: dict[str, str]
+    late: float | None = None
+    drop: bool = False
 
 
 class _TokenBucket:
@@ -275,8 +290,22 @@ class SlackWebApi:
             return self._state.messages[(channel, ts)]
 
     def channel_messages(self, channel: str) -> list[dict]:
+        """The messages in ``channel``, oldest first, without thread replies (see :meth:`thread`)."""
         with self._changed:
-            return [m for (ch, _ts), m in sorted(self._state.messages.items()) if ch == channel]
+            return [
+                m
+                for (ch, ts), m in sorted(self._state.messages.items())
+                if ch == channel and m.get("thread_ts", ts) == ts
+            ]
+
+    def thread(self, channel: str, ts: str) -> list[dict]:
+        """The replies in the thread of the message ``ts`` (not the message itself), oldest first."""
+        with self._changed:
+            return [
+                m
+                for (ch, t), m in sorted(self._state.messages.items())
+                if ch == channel and m.get("thread_ts") == ts and t != ts
+            ]
 
     def view(self, view_id: str) -> dict:
         with self._changed:
@@ -312,6 +341,21 @@ class SlackWebApi:
     def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer HTTP 429 with ``Retry-After``."""
         self._state.faults.setdefault(method, []).append(_Fault(times, retry_after=retry_after))
+
+    def server_error(self, method: str, status: int = 500, *, processed: bool = False, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` answer HTTP ``status``; with ``processed`` the call took
+        effect first (Slack posted the message, then failed to say so)."""
+        self._state.faults.setdefault(method, []).append(_Fault(times, status=status, processed=processed))
+
+    def answer_late(self, method: str, delay: float, *, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` take effect at once but are answered only after ``delay``
+        seconds: a client with a shorter timeout gives up on a call that went through."""
+        self._state.faults.setdefault(method, []).append(_Fault(times, processed=True, late=delay))
+
+    def drop_connection(self, method: str, *, processed: bool = True, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` get no answer: the connection closes, after the call took
+        effect (``processed``, the default) or before."""
+        self._state.faults.setdefault(method, []).append(_Fault(times, processed=processed, drop=True))
 
     def hold(self, method: str, after: int = 0) -> threading.Event:
         """Calls of ``method`` after the first ``after`` wait (unanswered) until the returned event is set.
@@ -602,7 +646,41 @@ class SlackWebApi:
                     "file_access": "visible",
                 }
             )
+        thread_ts = args.get("thread_ts")
+        if thread_ts and channels:  # shared into a thread: a reply carrying the files, as Slack shows it
+            ts = self._ts()
+            self._state.messages[(channels[0], ts)] = {
+                "type": "message",
+                "user": BOT_USER_ID,
+                "text": args.get("initial_comment") or "",
+                "ts": ts,
+                "thread_ts": thread_ts,
+                "files": [{"id": f["id"], "name": f["name"], "title": f["title"]} for f in answered],
+            }
         return {"ok": True, "files": answered}
+
+    def _history_page(self, found: list[dict], args: dict[str, Any]) -> dict:
+        """A page of ``found`` as conversations.history/replies answer: ``limit`` (at most 999) messages
+        from the ``cursor``, metadata only with ``include_all_metadata``."""
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        try:
+            limit = min(max(int(args.get("limit") or 100), 1), 999)
+        except ValueError:
+            return {"ok": False, "error": "invalid_limit"}
+        offset = _offset(args["cursor"]) if args.get("cursor") else 0
+        if offset is None:
+            return {"ok": False, "error": "invalid_cursor"}
+        page = [
+            {k: v for k, v in m.items() if k != "metadata" or with_metadata} for m in found[offset : offset + limit]
+        ]
+        more = offset + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": _cursor(offset + limit) if more else ""},
+        }
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict:
         state = self._state
@@ -680,21 +758,24 @@ class SlackWebApi:
         if method == "conversations.history":
             channel = args.get("channel", "")
             oldest = float(args.get("oldest") or 0)
-            with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
             found = [
-                {k: v for k, v in m.items() if k != "metadata" or with_metadata}
+                m
                 for (ch, ts), m in state.messages.items()
-                if ch == channel and float(ts) > oldest
+                if ch == channel and float(ts) > oldest and m.get("thread_ts", ts) == ts  # no thread replies
             ]
             found.sort(key=lambda m: float(m["ts"]), reverse=True)  # newest first, as Slack returns them
-            limit = int(args.get("limit") or 100)
-            return {
-                "ok": True,
-                "messages": found[:limit],
-                "has_more": len(found) > limit,
-                "pin_count": 0,
-                "response_metadata": {"next_cursor": ""},
-            }
+            return self._history_page(found, args)
+        if method == "conversations.replies":
+            channel, parent = args.get("channel", ""), args.get("ts", "")
+            if (channel, parent) not in state.messages:
+                return {"ok": False, "error": "thread_not_found"}
+            found = [
+                m
+                for (ch, ts), m in state.messages.items()
+                if ch == channel and (ts == parent or m.get("thread_ts") == parent)
+            ]
+            found.sort(key=lambda m: float(m["ts"]))  # the parent first, then replies oldest first
+            return self._history_page(found, args)
         if method == "conversations.members":
             members = self._channel_members(args.get("channel") or "")
             if members is None:
@@ -740,17 +821,20 @@ class SlackWebApi:
             return {"ok": True, "channel": {"id": self.dm_channel(user)}}
         return {"ok": False, "error": "unknown_method"}
 
-    def _handle(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict, dict[str, str]]:
+    def _handle(self, method: str, args: dict[str, Any], token: str | None) -> _Outcome:
         with self._changed:
             self._state.in_flight += 1
         try:
-            return self._respond(method, args, token)
+            outcome = self._respond(method, args, token)
+            if outcome.late is not None:  # still in flight: wait_idle() waits for the late answer too
+                time.sleep(outcome.late)
+            return outcome
         finally:
             with self._changed:
                 self._state.in_flight -= 1
                 self._changed.notify_all()
 
-    def _respond(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict, dict[str, str]]:
+    def _respond(self, method: str, args: dict[str, Any], token: str | None) -> _Outcome:
         with self._changed:
             self._state.calls.append(Call(method, args, token))
             self._changed.notify_all()
@@ -760,20 +844,25 @@ class SlackWebApi:
             hold[1].wait(timeout=30)
         with self._changed:
             if token != self.token:
-                return 200, {"ok": False, "error": "invalid_auth"}, {}
+                return _Outcome(200, {"ok": False, "error": "invalid_auth"}, {})
             retry_after = self._over_limit(method, args)
             if retry_after is not None:
-                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+                return _Outcome(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
             faults = self._state.faults.get(method) or []
-            if faults:
-                fault = faults[0]
-                fault.remaining -= 1
-                if fault.remaining <= 0:
-                    faults.pop(0)
-                if fault.retry_after is not None:
-                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(fault.retry_after)}
-                return 200, {"ok": False, "error": fault.error}, {}
-            return 200, self._answer(method, args), {}
+            if not faults:
+                return _Outcome(200, self._answer(method, args), {})
+            fault = faults[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                faults.pop(0)
+            if fault.retry_after is not None:
+                return _Outcome(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(fault.retry_after)})
+            if fault.error is not None:
+                return _Outcome(200, {"ok": False, "error": fault.error}, {})
+            answer = self._answer(method, args) if fault.processed else {"ok": False, "error": "internal_error"}
+            if fault.status is not None:
+                return _Outcome(fault.status, {"ok": False, "error": "internal_error"}, {})
+            return _Outcome(200, answer, {}, late=fault.late, drop=fault.drop)
 
     def _receive_response(self, tag: str, data: bytes, _content_type: str) -> tuple[int, str]:
         """A POST to a response_url: Slack answers ``ok`` (HTTP 200), or 400 for a body that isn't JSON."""
@@ -832,8 +921,15 @@ class SlackWebApi:
                     args = {k: _decode(v) for k, v in parse_qsl(raw, keep_blank_values=True)}
                 auth = self.headers.get("Authorization") or ""
                 token = auth.removeprefix("Bearer ") if auth else args.pop("token", None)
-                status, body, headers = api._handle(method, args, token)
-                self._send(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers)
+                outcome = api._handle(method, args, token)
+                if outcome.drop:  # no status line at all: the client sees the connection closed
+                    self.close_connection = True
+                    return
+                try:
+                    self._send(outcome.status, json.dumps(outcome.body).encode(), "application/json; charset=utf-8",
+                               outcome.headers)  # fmt: skip
+                except OSError:  # a late answer to a client that gave up
+                    self.close_connection = True
 
         return Handler
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
@@ -94,26 +94,54 @@ def unprompted(session: Session, week: str, person_ids: list[int]) -> list[int]:
     return [pid for pid in person_ids if pid not in taken]
 
 
-def stale_claims(session: Session, cycle_id: int, claimed_before: datetime) -> list[Delivery]:
-    """Claims that never reached "sent" or "failed": their sender died or lost its connection."""
+def stale_claims(session: Session, cycle_id: int, claimed_before: datetime, unknown_before: datetime) -> list[Delivery]:
+    """Claims that never reached "sent" or "failed": their sender died (``claimed`` before
+    ``claimed_before``), or Slack's answer to the DM was lost (``unknown`` before ``unknown_before``)."""
     query = select(Delivery).where(
-        Delivery.cycle_id == cycle_id, Delivery.state == "claimed", Delivery.claimed_at < claimed_before
+        Delivery.cycle_id == cycle_id,
+        or_(
+            and_(Delivery.state == "claimed", Delivery.claimed_at < claimed_before),
+            and_(Delivery.state == "unknown", Delivery.claimed_at < unknown_before),
+        ),
     )
     return list(session.exec(query))
 
 
 def renew_claim(session: Session, delivery: Delivery, now: datetime) -> bool:
-    """Take over a stale claim; False when another process renewed it first."""
+    """Take over a stale or unknown claim; False when another process renewed it first."""
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery.id, Delivery.state == "claimed", Delivery.claimed_at == delivery.claimed_at)
-        .values(claimed_at=now)
+        .where(Delivery.id == delivery.id, Delivery.state == delivery.state, Delivery.claimed_at == delivery.claimed_at)
+        .values(state="claimed", claimed_at=now)
     )
     return result.rowcount == 1
 
 
+def mark_unknown(session: Session, delivery_id: int) -> None:
+    """Slack's answer to the prompt DM was lost: settled later by its metadata in the DM, never resent blind."""
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(state="unknown"))
+
+
 def reminder_candidates(session: Session, team_id: int, week: str, person_ids: list[int]) -> list[Delivery]:
     """Deliveries of ``week`` to ``person_ids`` that went out, are unanswered and had no reminder yet."""
+    return _reminders(session, team_id, week, person_ids, Delivery.reminder_state.is_(None))
+
+
+def unsettled_reminders(
+    session: Session, team_id: int, week: str, person_ids: list[int], claimed_before: datetime, unknown_before: datetime
+) -> list[Delivery]:
+    """Unanswered deliveries whose reminder may or may not be in the DM: its sender died (``claimed``
+    before ``claimed_before``) or Slack's answer was lost (``unknown`` before ``unknown_before``)."""
+    return _reminders(
+        session, team_id, week, person_ids,
+        or_(
+            and_(Delivery.reminder_state == "claimed", Delivery.reminded_at < claimed_before),
+            and_(Delivery.reminder_state == "unknown", Delivery.reminded_at < unknown_before),
+        ),
+    )  # fmt: skip
+
+
+def _reminders(session: Session, team_id: int, week: str, person_ids: list[int], which: object) -> list[Delivery]:
     query = (
         select(Delivery)
         .join(Cycle, Cycle.id == Delivery.cycle_id)
@@ -123,7 +151,7 @@ def reminder_candidates(session: Session, team_id: int, week: str, person_ids: l
             Delivery.person_id.in_(person_ids),
             Delivery.state == "sent",
             Delivery.answer == "pending",
-            Delivery.reminder_state.is_(None),
+            which,
         )
     )
     return list(session.exec(query))
@@ -134,6 +162,20 @@ def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
     result = session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.reminder_state.is_(None), Delivery.answer == "pending")
+        .values(reminder_state="claimed", reminded_at=now)
+    )
+    return result.rowcount == 1
+
+
+def take_over_reminder(session: Session, delivery: Delivery, now: datetime) -> bool:
+    """Become the one settling a delivery's stale or unknown reminder; False if another process did first."""
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery.id,
+            Delivery.reminder_state == delivery.reminder_state,
+            Delivery.reminded_at == delivery.reminded_at,
+        )
         .values(reminder_state="claimed", reminded_at=now)
     )
     return result.rowcount == 1

@@ -1,20 +1,31 @@
-"""Posted digests: a claim row per (team, week) so each is posted once."""
+"""Posted digests: a claim row per (team, week) and per (channel, week) for the org roll-up, so each is
+posted once. ``state``: claimed → posted; a post whose answer was lost is ``unknown`` until it is settled
+(found in the channel by its metadata → posted; certainly not there → posted again by whoever takes the
+claim over). ``claimed_at`` is when the latest attempt began: history is searched from there."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
 from storage.models import Digest, OrgDigest
 
+# A claim in "claimed" older than this has no live poster (a post with every rate-limit retry takes far less).
+CLAIM_LEASE = timedelta(minutes=15)
+# An "unknown" post is looked for again after this: Slack has had time to show the message if it posted it.
+SETTLE_AFTER = timedelta(minutes=1)
 
-def claim_digest(session: Session, team_id: int, week: str) -> Digest | None:
+Claim = Digest | OrgDigest
+
+
+def claim_digest(session: Session, team_id: int, week: str, now: datetime | None = None) -> Digest | None:
     """Claim the team-week's digest; None if it is already claimed or posted."""
     result = session.execute(
         insert(Digest)
-        .values(team_id=team_id, week=week, claimed_at=datetime.now(UTC))
+        .values(team_id=team_id, week=week, claimed_at=now or datetime.now(UTC))
         .on_conflict_do_nothing(index_elements=["team_id", "week"])
     )
     if result.rowcount == 0:
@@ -26,27 +37,68 @@ def get_digest(session: Session, team_id: int, week: str) -> Digest | None:
     return session.exec(select(Digest).where(Digest.team_id == team_id, Digest.week == week)).first()
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def settleable(claim: Claim, now: datetime) -> bool:
+    """A claim nobody is working on whose post may or may not be in Slack: lost answer, or dead poster."""
+    age = _aware(now) - _aware(claim.claimed_at)
+    return (claim.state == "unknown" and age >= SETTLE_AFTER) or (claim.state == "claimed" and age >= CLAIM_LEASE)
+
+
+def take_over(session: Session, claim: Claim, now: datetime) -> bool:
+    """Become the one settling ``claim`` (back to ``claimed`` at ``now``); False if another process did first."""
+    model = type(claim)
+    result = session.execute(
+        update(model)
+        .where(model.id == claim.id, model.state == claim.state, model.claimed_at == claim.claimed_at)
+        .values(state="claimed", claimed_at=now)
+    )
+    return result.rowcount == 1
+
+
 def mark_posted(session: Session, digest: Digest, channel_id: str, message_ts: str) -> None:
     digest.state, digest.channel_id, digest.message_ts = "posted", channel_id, message_ts
     digest.posted_at = datetime.now(UTC)
     session.add(digest)
 
 
+def mark_unknown(session: Session, claim: Claim) -> None:
+    """Slack's answer was lost: the post may be there. Settled later, never simply sent again."""
+    claim.state = "unknown"
+    session.add(claim)
+
+
+def mark_chart(session: Session, digest: Digest, state: str | None) -> None:
+    digest.chart_state = state
+    session.add(digest)
+
+
 def release_claim(session: Session, digest: Digest) -> None:
-    """Give a claim back after a failed post so the next run can try again."""
+    """Give a claim back after a post Slack certainly refused, so the next run can try again."""
     session.delete(digest)
 
 
-def claim_org_digest(session: Session, channel_id: str, week: str) -> OrgDigest | None:
+def unsettled_charts(session: Session, team_id: int) -> list[Digest]:
+    """The team's posted digests whose chart upload had no answer."""
+    return list(session.exec(select(Digest).where(Digest.team_id == team_id, Digest.chart_state == "unknown")))
+
+
+def claim_org_digest(session: Session, channel_id: str, week: str, now: datetime | None = None) -> OrgDigest | None:
     """Claim the week's org roll-up for ``channel_id``; None if it is already claimed or posted."""
     result = session.execute(
         insert(OrgDigest)
-        .values(channel_id=channel_id, week=week, claimed_at=datetime.now(UTC))
+        .values(channel_id=channel_id, week=week, claimed_at=now or datetime.now(UTC))
         .on_conflict_do_nothing(index_elements=["channel_id", "week"])
     )
     if result.rowcount == 0:
         return None
-    return session.exec(select(OrgDigest).where(OrgDigest.channel_id == channel_id, OrgDigest.week == week)).one()
+    return get_org_digest(session, channel_id, week)
+
+
+def get_org_digest(session: Session, channel_id: str, week: str) -> OrgDigest | None:
+    return session.exec(select(OrgDigest).where(OrgDigest.channel_id == channel_id, OrgDigest.week == week)).first()
 
 
 def mark_org_posted(session: Session, claim: OrgDigest, message_ts: str) -> None:

@@ -16,6 +16,7 @@ from bot.schedule_spec import local_week, parse_tz
 from bot.services import charts, digests, prompts
 from bot.services.usage_import import import_usage_csv
 from storage.engine import session_scope
+from storage.queries import digests as dq
 from storage.weeks import week_days
 from tests.conftest import CHANNEL, SIGNING_SECRET, TOKEN, block_texts, close_week, write_csv
 
@@ -131,14 +132,28 @@ def test_the_digest_gets_its_chart_in_its_thread_once(engine, app, team, slack, 
 
 
 @pytest.mark.parametrize("step", UPLOAD_STEPS)
-def test_a_failed_upload_leaves_the_digest_posted_once(engine, app, team, slack, weeks, caplog, step):
-    slack.fail(step, "internal_error")
+def test_a_refused_upload_leaves_the_digest_posted_once(engine, app, team, slack, weeks, caplog, step):
+    slack.fail(step, "not_allowed_token_type")  # a refusal: certainly nothing shared
     assert digests.post_digest(engine, app.client, team, weeks[-1]) is not None
     assert len(slack.channel_messages(CHANNEL)) == 1 and slack.files() == []
-    assert "its chart could not be uploaded" in caplog.text and "internal_error" in caplog.text
+    assert "its chart could not be uploaded" in caplog.text and "not_allowed_token_type" in caplog.text
     # the digest is marked posted: the next run neither posts it again nor retries the chart
     assert digests.post_digest(engine, app.client, team, weeks[-1]) is None
     assert len(slack.channel_messages(CHANNEL)) == 1 and slack.files() == []
+    with session_scope(engine) as session:
+        assert dq.get_digest(session, team.id, weeks[-1]).chart_state == "failed"
+
+
+@pytest.mark.parametrize("step", UPLOAD_STEPS)
+def test_an_upload_whose_answer_is_lost_is_looked_for_then_done_once(engine, app, team, slack, weeks, step):
+    slack.fail(step, "internal_error")  # Slack's own trouble: it may or may not have gone through
+    assert digests.post_digest(engine, app.client, team, weeks[-1]) is not None
+    [digest] = slack.channel_messages(CHANNEL)
+    [chart] = slack.files(CHANNEL)
+    assert chart["thread_ts"] == digest["ts"] and len(slack.thread(CHANNEL, digest["ts"])) == 1
+    assert slack.calls("conversations.replies")  # looked in the thread before uploading again
+    with session_scope(engine) as session:
+        assert dq.get_digest(session, team.id, weeks[-1]).chart_state == "attached"
 
 
 def test_a_team_with_no_week_to_draw_gets_a_sentence_not_an_empty_chart(engine, app, team, slack, members):
