@@ -25,7 +25,9 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "users_info": ("users:read",),
     "users_list": ("users:read",),
     "conversations_open": ("im:write",),
-    "conversations_history": ("im:history",),
+    # settling a post whose answer was lost: the prompt DM (im), a digest in a public or private channel
+    "conversations_history": ("im:history", "channels:history", "groups:history"),
+    "conversations_replies": ("channels:history", "groups:history"),  # a digest chart in the digest's thread
     "conversations_members": ("channels:read", "groups:read"),
     "conversations_info": ("channels:read", "groups:read"),
     "usergroups_list": ("usergroups:read",),
