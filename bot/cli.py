@@ -186,10 +186,16 @@ def cmd_prompts_send(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
     team = teams.find_team(engine, args.team)
     report = prompts.send_prompts(engine, _client(settings), team)
-    print(f"{team.name} {report.week}: {len(report.sent)} sent, {len(report.already)} already prompted")
+    found = f", {len(report.recovered)} found already in their DM" if report.recovered else ""
+    print(f"{team.name} {report.week}: {len(report.sent)} sent, {len(report.already)} already prompted{found}")
     for user, error in report.failed.items():
         print(f"  failed for {user}: {error}")
-    return 1 if report.failed else 0
+    if report.stopped:
+        print(
+            f"  stopped early: {report.stopped}. {report.deferred} not sent yet: run this again in a minute "
+            "(it looks in each DM first; nobody gets the prompt twice)."
+        )
+    return 1 if report.failed or report.stopped else 0
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
             )
         return token
 
+    @field_validator("slack_api_timeout")
+    @classmethod
+    def _sane_timeout(cls, seconds: float) -> float:
+        if not 0 < seconds <= 300:
+            raise ValueError("must be a number of seconds between 0 and 300 (e.g. 30)")
+        return seconds
+
     @field_validator("database_url")
     @classmethod
     def _sqlite_only(cls, url: str) -> str:

@@ -95,6 +95,26 @@ def test_prompts_send_is_idempotent(env, users, slack, capsys):
     assert "no team named 'Nope'" in capsys.readouterr().err
 
 
+def test_prompts_send_after_a_lost_answer_says_so_and_never_prompts_twice(env, users, slack, capsys):
+    from freezegun import freeze_time
+
+    _slack_env(env)
+    env.setenv("SLACK_API_TIMEOUT", "0.5")
+    with freeze_time("2026-11-25T12:00:00Z") as clock:
+        assert _create(users) == 0
+        slack.drop_connection("chat.postMessage", processed=False)  # the first DM's answer is lost: not sent
+        assert main(["prompts", "send", "--team", "Payments"]) == 1
+        out = capsys.readouterr().out
+        assert ": 0 sent, 0 already prompted" in out
+        assert "stopped early: Slack did not confirm U0USER001's prompt" in out
+        assert "5 not sent yet: run this again in a minute" in out and "nobody gets the prompt twice" in out
+        clock.tick(120)
+        assert main(["prompts", "send", "--team", "Payments"]) == 0
+        assert ": 5 sent, 0 already prompted" in capsys.readouterr().out
+    slack.wait_idle()
+    assert all(len(slack.channel_messages(slack.dm_channel(u.id))) == 1 for u in users)
+
+
 def test_digest_prints_and_posts_once(env, users, slack, capsys):
     from freezegun import freeze_time
 

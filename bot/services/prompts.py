@@ -53,6 +53,7 @@ class SendReport:
     failed: dict[str, str] = field(default_factory=dict)
     recovered: list[str] = field(default_factory=list)  # found already in the DM after a crash
     deferred: int = 0  # left for the next run (rate limited or Slack unreachable)
+    stopped: str = ""  # why the run stopped early, in words for an operator
 
 
 class _StopRun(Exception):
@@ -102,7 +103,8 @@ def fan_out(
         cycle = cq.get_or_create_cycle(session, team.id, week)
         todo = set(cq.unprompted(session, week, [p.id for p in people]))
         stale = cq.stale_claims(session, cycle.id, now - CLAIM_LEASE, now - dq.SETTLE_AFTER)
-    report.already = [p.slack_user_id for p in people if p.id not in todo]
+    settling = {d.person_id for d in stale}
+    report.already = [p.slack_user_id for p in people if p.id not in todo and p.id not in settling]
     pending = [p for p in people if p.id in todo]
     done = 0
     try:
@@ -113,6 +115,7 @@ def fan_out(
             done += 1
     except _StopRun as stop:
         report.deferred = len(pending) - done
+        report.stopped = str(stop)
         log.warning("prompts for %s %s paused: %s; the next run carries on", team.name, week, stop)
     return report
 
