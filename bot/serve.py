@@ -13,6 +13,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 from waitress.server import create_server
 
+from bot.http_guard import SlackGuard, quiet_bolt_middleware_failures
+
 EVENTS_PATH = "/slack/events"
 OTLP_METRICS_PATH = "/v1/metrics"  # OTLP/HTTP's path for metrics
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -45,9 +47,26 @@ class HttpServer:
         self.thread.join(timeout=5)
 
 
+def signing_secret_of(app: App) -> str:
+    """The signing secret Bolt verifies requests with (``App(signing_secret=...)``, else $SLACK_SIGNING_SECRET):
+    Bolt keeps it as ``App._signing_secret`` and offers no public accessor. Without it: no app to serve."""
+    secret = getattr(app, "_signing_secret", None)
+    if not isinstance(secret, str):
+        raise TypeError("this version of slack_bolt.App keeps no _signing_secret; the HTTP guard needs it")
+    return secret
+
+
+def _slack_endpoint(app: App) -> WsgiApp:
+    """Bolt's WSGI handler behind the guard (``bot/http_guard.py``): only well-formed requests Slack signed
+    reach Bolt; everything else gets a 4xx and one log line. Bolt's report of a middleware failing on a
+    signed request becomes one line too."""
+    quiet_bolt_middleware_failures(app.logger)
+    return SlackGuard(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret_of(app), path=EVENTS_PATH)
+
+
 def _routes(app: App | None, otlp: WsgiApp | None) -> WsgiApp:
-    """Slack's endpoint as it always was; with ``otlp``, ``/v1/metrics`` goes to it (without ``app``: only it)."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+    """Slack's endpoint (behind the guard); with ``otlp``, ``/v1/metrics`` goes to it (without ``app``: only it)."""
+    slack = _slack_endpoint(app) if app is not None else None
     if otlp is None and slack is not None:
         return slack
 
