@@ -16,6 +16,9 @@ from waitress.server import create_server
 from bot.http_guard import SlackGuard, quiet_bolt_middleware_failures
 
 EVENTS_PATH = "/slack/events"
+# waitress refuses (413) a body past this before any app code reads it: Slack's requests are far smaller,
+# an OTLP batch is capped at 5 MiB by its receiver
+MAX_BODY = 8 * 1024 * 1024
 OTLP_METRICS_PATH = "/v1/metrics"  # OTLP/HTTP's path for metrics
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -84,14 +87,14 @@ def _routes(app: App | None, otlp: WsgiApp | None) -> WsgiApp:
 def start_http(app: App, host: str = "127.0.0.1", port: int = 0, *, otlp: WsgiApp | None = None) -> HttpServer:
     """Serve the app over HTTP in a background thread; port 0 picks a free port. ``otlp``: the receiver of
     ``/v1/metrics`` (``bot.otlp.receiver.OtlpReceiver``)."""
-    server = create_server(_routes(app, otlp), host=host, port=port, threads=8)
+    server = create_server(_routes(app, otlp), host=host, port=port, threads=8, max_request_body_size=MAX_BODY)
     thread = threading.Thread(target=server.run, name="airetro-http", daemon=True)
     thread.start()
     return HttpServer(server=server, thread=thread, port=server.effective_port)
 
 
 def serve_http_forever(app: App, port: int, *, otlp: WsgiApp | None = None) -> None:
-    server = create_server(_routes(app, otlp), host="0.0.0.0", port=port, threads=8)
+    server = create_server(_routes(app, otlp), host="0.0.0.0", port=port, threads=8, max_request_body_size=MAX_BODY)
     print(f"AI Retro listening on http://0.0.0.0:{server.effective_port}{EVENTS_PATH}", flush=True)
     if otlp is not None:
         off = "" if getattr(otlp, "token", True) else " (off: OTLP_TOKEN is not set)"
@@ -101,7 +104,7 @@ def serve_http_forever(app: App, port: int, *, otlp: WsgiApp | None = None) -> N
 
 def serve_otlp_in_background(otlp: WsgiApp, port: int) -> HttpServer:
     """Socket Mode has no HTTP endpoint for Slack; Claude Code's metrics still need one: ``/v1/metrics`` alone."""
-    server = create_server(_routes(None, otlp), host="0.0.0.0", port=port, threads=4)
+    server = create_server(_routes(None, otlp), host="0.0.0.0", port=port, threads=4, max_request_body_size=MAX_BODY)
     thread = threading.Thread(target=server.run, name="airetro-otlp", daemon=True)
     thread.start()
     print(f"Claude Code metrics (OTLP/HTTP) on http://0.0.0.0:{server.effective_port}{OTLP_METRICS_PATH}", flush=True)
