@@ -10,7 +10,9 @@ stored, and the staged rows replace the stored rows with the same (source, key, 
 statement per table — so re-importing a file, or a period overlapping an earlier import, changes
 nothing that did not change in the source. The touched person-weeks' token summaries are recomputed
 last. A bad record anywhere, in any of the files, raises UsageFileError naming the file and the
-record, and nothing of any file is kept. Memory stays one batch's, whatever the number of rows.
+record, and nothing of any file is kept. Every row is checked against ``bot/usage/bounds.py`` as it is
+staged (counts, costs, days, texts; and the import's counts added up), so nothing the database cannot hold
+is refused late by SQLite, unnamed. Memory stays one batch's, whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.services.identities import EmailLookup, KeyResolver, store
+from bot.usage.bounds import MAX_SUM, check_row, printable
 from bot.usage.formats import load
 from bot.usage.keys import normalise
 from bot.usage.overlap import counted_rule
@@ -60,7 +63,8 @@ class UsageFileError(ValueError):
     """A record that cannot be imported: ``<file>, <record ref>: <problem>. Nothing was imported.``"""
 
     def __init__(self, file: str, ref: str, problem: str) -> None:
-        super().__init__(f"{file}, {ref}: {problem}. Nothing was imported.")
+        # a ref or problem quoting the file (a key, a tool's name) could hold a terminal escape: shown escaped
+        super().__init__(f"{file}, {printable(ref)}: {printable(problem, 1000)}. Nothing was imported.")
         self.file = file
         self.ref = ref
         self.problem = problem
@@ -126,6 +130,7 @@ class _Import:
         self.report = ImportReport()
         self.seq = 0
         self.events_read = 0
+        self.counted = 0  # every count of every row staged, added up: kept within bounds.MAX_SUM
 
     def stage(self, rows: Iterable[Row], label: str) -> None:
         file = len(self.report.files)
@@ -136,6 +141,9 @@ class _Import:
         try:
             for row in rows:
                 self.seq += 1
+                self.counted += check_row(row)  # refused here, by its record, not by SQLite half-way through
+                if self.counted > MAX_SUM:
+                    raise RecordError(row.ref, f"the import's counts add up past {MAX_SUM:,} (more than can be stored)")
                 trace = (1, file, row.ref if self.strict else None, self.seq)
                 if isinstance(row, UsageRow) and row.event_id:
                     events.append(_event_values(row))

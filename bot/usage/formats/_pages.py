@@ -9,18 +9,30 @@ records).
 
 Records are named the way the provider's documentation names them: ``data[3]`` in a single page,
 ``page 2: data[3]`` where a file holds several pages (1-based pages, 0-based indices as in JSON).
+
+The JSON is read as ijson's plain events (``events``: no path prefixes, whose cost grows with the nesting
+and the length of keys, quadratic on a hostile file), nested at most ``bounds.MAX_JSON_DEPTH`` levels: a
+file of ``[[[[…`` or a record nesting deeper is refused after reading at most a chunk past the bound, in
+time linear in what was read. Every field check applies the bounds of ``bot/usage/bounds.py``.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import IO, Any
 
 import ijson
 
+from bot.usage import bounds
 from bot.usage.rows import RecordError
+
+CHUNK = 64 * 1024  # bytes read and parsed at a time
+_OPEN = ("start_map", "start_array")
+_CLOSE = ("end_map", "end_array")
+Event = tuple[str, Any]
 
 
 class InvalidJSON(RecordError):
@@ -34,6 +46,98 @@ class PageMeta:
         self.pages = 0
         self.has_more: bool | None = None
         self.next_page: str | None = None
+
+
+def events(handle: IO[bytes], *, multiple_values: bool = True, use_float: bool = False) -> Iterator[Event]:
+    """ijson's plain ``(event, value)`` events of the JSON read from ``handle``, a chunk at a time.
+
+    A break in the JSON raises ijson.JSONError after the events before it (so the last whole record can be
+    named), a number too long for Python (over 4,300 digits) too, in place of the SystemError ijson gives."""
+    return itertools.chain.from_iterable(_chunks(handle, multiple_values, use_float))
+
+
+def _chunks(handle: IO[bytes], multiple_values: bool, use_float: bool) -> Iterator[list[Event]]:
+    """The events of each chunk, as one list (itertools.chain hands them on at C speed)."""
+    found = ijson.sendable_list()
+    parser = ijson.basic_parse_coro(found, multiple_values=multiple_values, use_float=use_float)
+    while True:
+        data = handle.read(CHUNK)
+        try:
+            if data:
+                parser.send(data)
+            else:
+                parser.close()
+        except ijson.JSONError:
+            yield found
+            raise
+        except (ValueError, SystemError):  # int() refusing a number of more than 4,300 digits
+            if found:  # ijson appended that number's event half made (no value) and stopped: dropped unseen
+                del found[-1]
+            yield found
+            raise ijson.JSONError("a number has too many digits") from None
+        yield found
+        if not data:
+            return
+        found.clear()  # handed on whole by now: chain asks for the next chunk only then
+
+
+def too_deep(ref: str) -> RecordError:
+    return RecordError(ref, f"nests deeper than {bounds.MAX_JSON_DEPTH} levels (not a usage report)")
+
+
+def build(events: Iterator[Event], root: dict | list, ref: str, depth: int = 1) -> Any:
+    """The object or list ``root`` whose start event was just read, ``depth`` levels deep (1: the top level),
+    built from the following events; RecordError naming ``ref`` where it nests deeper than MAX_JSON_DEPTH.
+
+    A tight hand-rolled builder: about a quarter faster than ijson's ObjectBuilder on big reports.
+    """
+    limit = bounds.MAX_JSON_DEPTH - depth + 1
+    stack: list = [root]
+    top: Any = root
+    key = None
+    for event, value in events:
+        if event == "map_key":
+            key = value
+        elif event == "start_map" or event == "start_array":
+            child: Any = {} if event == "start_map" else []
+            if type(top) is dict:
+                top[key] = child
+            else:
+                top.append(child)
+            stack.append(child)
+            top = child
+            if len(stack) > limit:
+                raise too_deep(ref)
+        elif event == "end_map" or event == "end_array":
+            stack.pop()
+            if not stack:
+                return root
+            top = stack[-1]
+        elif type(top) is dict:
+            top[key] = value
+        else:
+            top.append(value)
+    raise RecordError(ref, "ends before it is complete")
+
+
+def skip(events: Iterator[Event], ref: str, depth: int = 1) -> None:
+    """Read past the object or list whose start event was just read, ``depth`` levels deep."""
+    level = depth
+    for event, _ in events:
+        if event in _OPEN:
+            level += 1
+            if level > bounds.MAX_JSON_DEPTH:
+                raise too_deep(ref)
+        elif event in _CLOSE:
+            level -= 1
+            if level < depth:
+                return
+    raise RecordError(ref, "ends before it is complete")
+
+
+def _build(prefixed: Iterator[tuple[str, str, Any]]) -> dict:
+    """The object whose start_map was just read from ``ijson.parse`` events (with prefixes: the Cursor pull)."""
+    return build(((event, value) for _prefix, event, value in prefixed), {}, "the last record")
 
 
 def read_file(path: str) -> Iterator[tuple[str, dict]]:
@@ -53,33 +157,33 @@ def read_pages(
     ``meta`` receives the last page's ``has_more`` / ``next_page``.
     """
     meta = meta if meta is not None else PageMeta()
-    events = ijson.parse(handle, multiple_values=True)
+    stream = events(handle)
     last = page_label or "the start of the file"
     try:
-        first = _first(events, page_label or "file")
-        if first[1] == "start_array":
-            for ref, record in _array_items(events, meta):
+        first = _first(stream, page_label or "file")
+        if first[0] == "start_array":
+            for ref, record in _array_items(stream, meta):
                 last = ref
                 yield ref, record
             return
-        if first[1] != "start_map":
+        if first[0] != "start_map":
             raise RecordError(page_label or "file", "expected a usage report page: a JSON object with a data list")
         while True:
             meta.pages += 1
             label = page_label or (f"page {meta.pages}" if meta.pages > 1 else None)
-            for ref, record in _page_records(events, meta, label):
+            for ref, record in _page_records(stream, meta, label):
                 last = ref
                 yield ref, record
-            following = next(events, None)
+            following = next(stream, None)
             if following is None:
                 return
-            if following[1] != "start_map":
+            if following[0] != "start_map":
                 raise RecordError(f"after {last}", "expected another report page (a JSON object)")
     except ijson.JSONError as exc:
         raise InvalidJSON(f"after {last}", f"not valid JSON ({_short(exc)})") from None
 
 
-def _first(events: Iterator[tuple[str, str, Any]], where: str) -> tuple[str, str, Any]:
+def _first(events: Iterator[Event], where: str) -> Event:
     """The first event; an empty (or whitespace-only) text says so rather than "premature EOF"."""
     try:
         first = next(events, None)
@@ -97,17 +201,17 @@ def _short(exc: Exception) -> str:
     return text[:120]
 
 
-def _array_items(events: Iterator[tuple[str, str, Any]], meta: PageMeta) -> Iterator[tuple[str, dict]]:
+def _array_items(events: Iterator[Event], meta: PageMeta) -> Iterator[tuple[str, dict]]:
     """A top-level array: each item is a whole page (its records yielded in turn) or one record."""
     index = 0
-    for prefix, event, _ in events:
-        if prefix == "" and event == "end_array":
+    for event, _ in events:
+        if event == "end_array":
             if next(events, None) is not None:
                 raise RecordError(f"after [{index - 1}]", "expected nothing after the list")
             return
         if event != "start_map":
             raise RecordError(f"[{index}]", "expected a report page or record (a JSON object)")
-        item = _build(events)
+        item = build(events, {}, f"[{index}]", depth=2)
         if "data" in item:
             meta.pages += 1
             label = f"page {meta.pages}"
@@ -127,67 +231,44 @@ def _array_items(events: Iterator[tuple[str, str, Any]], meta: PageMeta) -> Iter
     raise RecordError(f"after [{index - 1}]", "the list ends before it is complete")
 
 
-def _page_records(
-    events: Iterator[tuple[str, str, Any]], meta: PageMeta, label: str | None
-) -> Iterator[tuple[str, dict]]:
+def _page_records(events: Iterator[Event], meta: PageMeta, label: str | None) -> Iterator[tuple[str, dict]]:
     """Consume one top-level page (its start_map already read) to its end, yielding its records."""
     where = label or "the page"
+    data_ref = f"{label}: data" if label else "data"
     seen_data = False
-    index = 0
-    for prefix, event, value in events:
-        if prefix == "data.item":
-            ref = f"{label}: data[{index}]" if label else f"data[{index}]"
-            if event != "start_map":
-                raise RecordError(ref, "expected an object")
-            yield ref, _build(events)
-            index += 1
-        elif prefix == "data":
-            if event == "start_array":
-                seen_data = True
-            elif event != "end_array":
-                raise RecordError(f"{label}: data" if label else "data", "is not a list")
-        elif prefix == "":
-            if event == "end_map":
-                if not seen_data:
-                    raise RecordError(where, "has no data list: expected a usage report page")
-                return
-        elif prefix == "has_more":
+    for event, key in events:
+        if event == "end_map":
+            if not seen_data:
+                raise RecordError(where, "has no data list: expected a usage report page")
+            return
+        # a map_key: its value follows
+        event, value = next(events, ("", None))
+        if key == "data":
+            if event != "start_array":
+                raise RecordError(data_ref, "is not a list")
+            seen_data = True
+            yield from _data_items(events, label)
+        elif event in _OPEN:
+            skip(events, f"{where}: {bounds.show(key)}" if label else bounds.show(key), depth=2)
+        elif key == "has_more":
             meta.has_more = value if isinstance(value, bool) else None
-        elif prefix == "next_page":
+        elif key == "next_page":
             meta.next_page = value if isinstance(value, str) and value else None
     raise RecordError(where, "ends before the page is complete")
 
 
-def _build(events: Iterator[tuple[str, str, Any]]) -> dict:
-    """The object whose start_map was just read, built from the following events.
-
-    A tight hand-rolled builder: about a quarter faster than ijson's ObjectBuilder on big reports.
-    """
-    root: dict = {}
-    stack: list = [root]
-    top: Any = root
-    key = None
-    for _prefix, event, value in events:
-        if event == "map_key":
-            key = value
-        elif event == "start_map" or event == "start_array":
-            child: Any = {} if event == "start_map" else []
-            if type(top) is dict:
-                top[key] = child
-            else:
-                top.append(child)
-            stack.append(child)
-            top = child
-        elif event == "end_map" or event == "end_array":
-            stack.pop()
-            if not stack:
-                return root
-            top = stack[-1]
-        elif type(top) is dict:
-            top[key] = value
-        else:
-            top.append(value)
-    raise RecordError("the last record", "ends before it is complete")
+def _data_items(events: Iterator[Event], label: str | None) -> Iterator[tuple[str, dict]]:
+    """The records of a page's data list (its start_array already read), to its end."""
+    index = 0
+    for event, _ in events:
+        if event == "end_array":
+            return
+        ref = f"{label}: data[{index}]" if label else f"data[{index}]"
+        if event != "start_map":
+            raise RecordError(ref, "expected an object")
+        yield ref, build(events, {}, ref, depth=3)
+        index += 1
+    raise RecordError(label or "the page", "ends before the page is complete")
 
 
 # -- field checks ------------------------------------------------------------------------------
@@ -204,15 +285,18 @@ def count(record: dict, key: str, ref: str, *, required: bool = True) -> int:
         if not isinstance(value, bool) and _whole(value):
             value = int(value)
         else:
-            raise RecordError(ref, f"{key} {_show(value)} is not a whole number")
-    if value < 0:
-        raise RecordError(ref, f"{key} is negative ({value})")
+            raise RecordError(ref, f"{key} {bounds.show(value)} is not a whole number")
+    if value < 0 or value > bounds.MAX_COUNT:
+        _bounded(bounds.count, value, key, ref)
     return value
 
 
-def _show(value: object) -> str:
-    """A value as the file wrote it: strings quoted, numbers (ijson's Decimals too) plain."""
-    return repr(value) if isinstance(value, str) else str(value)
+def _bounded(check: Callable[[Any, str], Any], value: Any, name: str, ref: str) -> Any:
+    """``check(value, name)`` (one of ``bot/usage/bounds.py``'s), its ValueError a RecordError naming ``ref``."""
+    try:
+        return check(value, name)
+    except ValueError as exc:
+        raise RecordError(ref, str(exc)) from None
 
 
 def _whole(value: object) -> bool:
@@ -224,20 +308,22 @@ def _whole(value: object) -> bool:
     return not isinstance(value, str) and math.isfinite(number) and number == int(number)
 
 
-def amount(record: dict, key: str, ref: str) -> float:
-    """A non-negative finite number at ``record[key]``."""
+def amount(record: dict, key: str, ref: str, *, per_dollar: int = 1) -> float:
+    """Dollars at ``record[key]``: a finite number from 0 to ``bounds.MAX_COST_USD`` (in cents with
+    ``per_dollar=100``)."""
     value = record.get(key) if isinstance(record, dict) else None
     if value is None:
         raise RecordError(ref, f"missing {key}")
     if isinstance(value, bool) or isinstance(value, str):
-        raise RecordError(ref, f"{key} {_show(value)} is not a number")
+        raise RecordError(ref, f"{key} {bounds.show(value)} is not a number")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise RecordError(ref, f"{key} {_show(value)} is not a number") from None
-    if not math.isfinite(number) or number < 0:
-        raise RecordError(ref, f"{key} {_show(value)} is not a non-negative amount")
-    return number
+        raise RecordError(ref, f"{key} {bounds.show(value)} is not a number") from None
+    try:
+        return bounds.dollars(number, key, per_dollar=per_dollar, raw=value)
+    except ValueError as exc:
+        raise RecordError(ref, str(exc)) from None
 
 
 def mapping(record: dict, key: str, ref: str) -> dict:
@@ -275,8 +361,8 @@ def text(record: dict, key: str, ref: str) -> str:
     if value is None:
         raise RecordError(ref, f"missing {key}")
     if not isinstance(value, str) or not value.strip():
-        raise RecordError(ref, f"{key} {value!r} is not a non-empty string")
-    return value.strip()
+        raise RecordError(ref, f"{key} {bounds.show(value)} is not a non-empty string")
+    return _bounded(bounds.text, value.strip(), key, ref)
 
 
 def optional_text(record: dict, key: str, ref: str) -> str | None:
@@ -285,8 +371,8 @@ def optional_text(record: dict, key: str, ref: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise RecordError(ref, f"{key} {value!r} is not a string")
-    return value.strip() or None
+        raise RecordError(ref, f"{key} {bounds.show(value)} is not a string")
+    return _bounded(bounds.text, value.strip(), key, ref) or None
 
 
 def utc_day(record: dict, key: str, ref: str) -> date:
@@ -295,23 +381,25 @@ def utc_day(record: dict, key: str, ref: str) -> date:
     if value is None:
         raise RecordError(ref, f"missing {key}")
     if not isinstance(value, str):
-        raise RecordError(ref, f"{key} {value!r} is not a date")
+        raise RecordError(ref, f"{key} {bounds.show(value)} is not a date")
     raw = value.strip()
     try:
-        if len(raw) == 10:
-            return date.fromisoformat(raw)
-        stamp = datetime.fromisoformat(raw)
+        stamp = date.fromisoformat(raw) if len(raw) == 10 else datetime.fromisoformat(raw)
     except ValueError:
-        raise RecordError(ref, f"{key} {value!r} is not an RFC 3339 date or timestamp") from None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return stamp.astimezone(UTC).date()
+        raise RecordError(ref, f"{key} {bounds.show(value)} is not an RFC 3339 date or timestamp") from None
+    if isinstance(stamp, datetime):
+        try:
+            stamp = (stamp if stamp.tzinfo is None else stamp.astimezone(UTC)).date()
+        except OverflowError:  # year 1 or 9999 moved out of the calendar by its time zone
+            raise RecordError(ref, str(bounds.out_of_range(value, key))) from None
+    return _bounded(bounds.day, stamp, key, ref)
 
 
 def unix_day(record: dict, key: str, ref: str) -> date:
     """The UTC date of a Unix time in seconds."""
     seconds = count(record, key, ref)
     try:
-        return datetime.fromtimestamp(seconds, UTC).date()
+        day = datetime.fromtimestamp(seconds, UTC).date()
     except (OverflowError, OSError, ValueError):
         raise RecordError(ref, f"{key} {seconds} is not a Unix time in seconds") from None
+    return _bounded(bounds.day, day, key, ref)

@@ -78,7 +78,7 @@ def _usage_row(key: str, day: date, where: str, entry: dict) -> UsageRow:
     currency = _pages.text(cost, "currency", f"{where}.estimated_cost")
     if currency.upper() != CURRENCY:
         raise RecordError(f"{where}.estimated_cost", f"currency {currency!r} is not {CURRENCY}")
-    cents = _pages.amount(cost, "amount", f"{where}.estimated_cost")
+    dollars = _pages.amount(cost, "amount", f"{where}.estimated_cost", per_dollar=100)  # given in cents
     return UsageRow(
         person_key=key,
         day=day,
@@ -88,5 +88,5 @@ def _usage_row(key: str, day: date, where: str, entry: dict) -> UsageRow:
         output_tokens=_pages.count(tokens, "output", f"{where}.tokens"),
         cache_read_tokens=_pages.count(tokens, "cache_read", f"{where}.tokens"),
         cache_write_tokens=_pages.count(tokens, "cache_creation", f"{where}.tokens"),
-        cost_usd=round(cents / 100, 6),
+        cost_usd=round(dollars, 6),
     )

@@ -42,7 +42,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import IO, Any
 
-from bot.usage import keys
+from bot.usage import bounds, keys
 from bot.usage.formats import _pages
 from bot.usage.rows import ActivityRow, RecordError, Row, UsageRow
 
@@ -51,7 +51,7 @@ STRICT_DUPLICATES = True
 KEY_PREFIX = "github:"
 CLI_MODEL = "copilot-cli"
 MAX_LINE_BYTES = 1 << 20  # one user-day record is a few kilobytes
-MAX_DEPTH = 16  # the records nest four deep
+MAX_DEPTH = 16  # the records nest four deep (stricter than bounds.MAX_JSON_DEPTH, for a line json.loads reads)
 # GitHub logins: letters, digits and hyphens (Enterprise Managed Users add ``_shortcode``)
 LOGIN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -168,6 +168,10 @@ def load_logins(path: str) -> dict[str, str]:
                 if len(fields) < 2:
                     raise ValueError(f"{where}: expected github_login,email")
                 login, email = fields[0].strip().removeprefix("@"), keys.normalise(fields[1])
+                try:
+                    bounds.text(email, "email")
+                except ValueError as exc:
+                    raise ValueError(f"{where}: {exc}") from None
                 if not LOGIN_RE.match(login):
                     raise ValueError(f"{where}: github_login {login!r} is not a GitHub login")
                 if not keys.is_email(email):
@@ -278,5 +282,8 @@ def _model(record: dict, ref: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not value.strip():
-        raise RecordError(ref, f"model {value!r} is not a model name")
-    return value.strip()
+        raise RecordError(ref, f"model {bounds.show(value)} is not a model name")
+    try:
+        return bounds.text(value.strip(), "model")
+    except ValueError as exc:
+        raise RecordError(ref, str(exc)) from None

@@ -17,13 +17,14 @@ import csv
 import math
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
-from typing import IO
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import IO, Any
 
 import ijson
-from ijson.common import ObjectBuilder
 
-from bot.usage import keys
+from bot.usage import bounds, keys
+from bot.usage.formats import _pages
 from bot.usage.rows import RecordError, UsageRow
 
 SOURCE = "litellm"
@@ -32,16 +33,16 @@ KEY_COLUMNS = ("user", "api_key", "team_id")
 _BOM = b"\xef\xbb\xbf"
 NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, read with errors="surrogateescape"
 _OPEN = ("start_map", "start_array")
-_CLOSE = ("end_map", "end_array")
 
 
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
+def _text(value: object, name: str) -> str:
+    """The text of a column (trimmed; "" for none or a value that is not text), within ``bounds``."""
+    return bounds.text(value.strip(), name) if isinstance(value, str) else ""
 
 
 def _key(record: Mapping[str, object]) -> str:
     for field in KEY_COLUMNS:
-        value = _text(record.get(field))
+        value = _text(record.get(field), field)
         if value:
             return keys.normalise(value) if field == "user" else value
     raise ValueError("has no user, api_key or team_id to attribute it to")
@@ -53,18 +54,19 @@ def _tokens(record: Mapping[str, object], field: str) -> int:
         return 0  # the table's default
     if isinstance(value, bool):
         raise ValueError(f"{field} {value!r} is not a whole number")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    if isinstance(value, float | Decimal):  # 1200.0; never int() of a Decimal (1E+99999999 would be huge)
+        number = float(value)
+        if not (math.isfinite(number) and number.is_integer()):
+            raise ValueError(f"{field} {bounds.show(value)} is not a whole number")
+        value = int(number)
     if isinstance(value, str):
         try:
             value = int(value.strip())
-        except ValueError:
-            raise ValueError(f"{field} {value!r} is not a whole number") from None
+        except ValueError:  # a number of more than 4,300 digits too
+            raise ValueError(f"{field} {bounds.show(value)} is not a whole number") from None
     if not isinstance(value, int):
-        raise ValueError(f"{field} {value!r} is not a whole number")
-    if value < 0:
-        raise ValueError(f"{field} is negative ({value})")
-    return value
+        raise ValueError(f"{field} {bounds.show(value)} is not a whole number")
+    return bounds.count(value, field)
 
 
 def _spend(value: object) -> float:
@@ -75,35 +77,41 @@ def _spend(value: object) -> float:
     try:
         spend = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValueError(f"spend {value!r} is not a number") from None
-    if spend < 0 or not math.isfinite(spend):
-        raise ValueError(f"spend {value!r} is not a non-negative amount")
-    return spend
+        raise ValueError(f"spend {bounds.show(value)} is not a number") from None
+    return bounds.dollars(spend, "spend", raw=value)
 
 
-def _day(value: object) -> datetime:
-    text = _text(value)
+def _day(value: object) -> date:
+    """The UTC date of ``startTime``."""
+    text = value.strip() if isinstance(value, str) else ""
     if not text:
         raise ValueError("startTime is missing")
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"startTime {value!r} is not a date-time like 2026-11-16T09:12:03Z") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        raise ValueError(f"startTime {bounds.show(value)} is not a date-time like 2026-11-16T09:12:03Z") from None
+    try:
+        day = moment.date() if moment.tzinfo is None else moment.astimezone(UTC).date()
+    except OverflowError:  # year 1 or 9999 moved out of the calendar by its time zone
+        raise bounds.out_of_range(value, "startTime") from None
+    return bounds.day(day, "startTime")
 
 
 def usage_row(record: object, ref: str) -> UsageRow:
     """One spend log as a UsageRow; RecordError names ``ref`` (with the request_id when there is one)."""
     if not isinstance(record, Mapping):
         raise RecordError(ref, "is not a spend log object")
-    request_id = _text(record.get("request_id"))
+    try:
+        request_id = _text(record.get("request_id"), "request_id")
+    except ValueError as exc:
+        raise RecordError(ref, str(exc)) from None
     if request_id:
         ref = f"{ref} (request_id {request_id})"
     try:
         return UsageRow(
             person_key=_key(record),
-            day=_day(record.get("startTime")).date(),
-            model=_text(record.get("model")) or _text(record.get("model_group")) or "unknown",
+            day=_day(record.get("startTime")),
+            model=_text(record.get("model"), "model") or _text(record.get("model_group"), "model_group") or "unknown",
             ref=ref,
             input_tokens=_tokens(record, "prompt_tokens"),
             output_tokens=_tokens(record, "completion_tokens"),
@@ -117,37 +125,52 @@ def usage_row(record: object, ref: str) -> UsageRow:
 
 def _json_records(handle: IO[bytes]) -> Iterator[tuple[str, object]]:
     """``(ref, record)`` for every item of the top-level list, or of the top-level object's ``data``."""
-    events = ijson.parse(handle, use_float=True)
+    events = _pages.events(handle, multiple_values=False)  # whole numbers as int, however long: bounded here
     index, name = 0, ""
     try:
         first = next(events, None)
-        if first is None or first[1] not in _OPEN:
+        if first is None or first[0] not in _OPEN:
             raise RecordError("the top level", 'is not a list of spend logs (or an object with a "data" list)')
-        name = "" if first[1] == "start_array" else "data"
-        item = "item" if not name else "data.item"
-        found = not name
-        builder: ObjectBuilder | None = None
-        depth = 0
-        for prefix, event, value in events:
-            if builder is not None:
-                builder.event(event, value)
-                depth += 1 if event in _OPEN else -1 if event in _CLOSE else 0
-                if depth == 0:
-                    yield f"{name}[{index}]", builder.value
-                    index, builder = index + 1, None
-            elif prefix == item and event in _OPEN:
-                builder, depth = ObjectBuilder(), 1
-                builder.event(event, value)
-            elif prefix == item:
-                yield f"{name}[{index}]", value
+        if first[0] == "start_array":
+            for item in _items(events, "", 1):
+                yield item
                 index += 1
-            elif prefix == "data" and event == "start_array" and name:
+            next(events, None)  # the end of the text: anything after the list is an error of ijson's
+            return
+        name = "data"
+        found = False
+        for event, key in events:
+            if event == "end_map":
+                break
+            event, value = next(events, ("", None))  # the map_key's value
+            if key == "data" and event == "start_array":
                 found = True
+                for item in _items(events, name, 2):
+                    yield item
+                    index += 1
+            elif event in _OPEN:
+                _pages.skip(events, f"the top level: {bounds.show(key)}", depth=2)
         if not found:
             raise RecordError("the top level", 'is an object without a "data" list of spend logs')
+        next(events, None)  # the end of the text: anything after the object is an error of ijson's
     except ijson.JSONError as exc:
         problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise RecordError(f"{name}[{index}]", f"is not valid JSON ({problem})") from None
+
+
+def _items(events: Iterator[tuple[str, Any]], name: str, depth: int) -> Iterator[tuple[str, object]]:
+    """The items of the list whose start_array was just read, ``depth`` levels deep, as ``(ref, item)``."""
+    index = 0
+    for event, value in events:
+        if event == "end_array":
+            return
+        ref = f"{name}[{index}]"
+        if event == "start_map":
+            value = _pages.build(events, {}, ref, depth + 1)
+        elif event == "start_array":
+            value = _pages.build(events, [], ref, depth + 1)
+        yield ref, value
+        index += 1
 
 
 def _csv_records(handle: IO[str]) -> Iterator[tuple[str, object]]:

@@ -8,12 +8,11 @@ bad line raises RecordError naming it (``line 12``; the header is line 1, blank 
 from __future__ import annotations
 
 import csv
-import math
 import re
 from collections.abc import Iterator
 from datetime import date
 
-from bot.usage import keys
+from bot.usage import bounds, keys
 from bot.usage.rows import RecordError, UsageRow
 
 SOURCE = "csv"
@@ -27,34 +26,31 @@ NOT_UTF8 = re.compile("[\udc80-\udcff]")
 def _int(value: str, name: str) -> int:
     try:
         number = int(value.strip())
-    except ValueError:
-        raise ValueError(f"{name} {value!r} is not a whole number") from None
-    if number < 0:
-        raise ValueError(f"{name} is negative ({number})")
-    return number
+    except ValueError:  # a number of more than 4,300 digits too
+        raise ValueError(f"{name} {bounds.show(value)} is not a whole number") from None
+    return bounds.count(number, name)
 
 
 def _cost(value: str) -> float:
     try:
         cost = float(value)
     except ValueError:
-        raise ValueError(f"cost_usd {value!r} is not a number") from None
-    if cost < 0 or not math.isfinite(cost):
-        raise ValueError(f"cost_usd {value!r} is not a non-negative amount")
-    return cost
+        raise ValueError(f"cost_usd {bounds.show(value)} is not a number") from None
+    return bounds.dollars(cost, "cost_usd", raw=value)
 
 
 def row(fields: list[str], ref: str) -> UsageRow:
     """One data line's fields as a UsageRow; ValueError says what is wrong with it."""
     raw_key, raw_day, raw_model, raw_input, raw_output, raw_cost = fields
-    key = raw_key.strip()
+    key = bounds.text(raw_key.strip(), "email_or_slack_id")
     if not (keys.is_slack_id(key) or keys.is_email(key)):
-        raise ValueError(f"email_or_slack_id {key!r} is neither an e-mail address nor a Slack user ID")
+        raise ValueError(f"email_or_slack_id {bounds.show(key)} is neither an e-mail address nor a Slack user ID")
     try:
         day = date.fromisoformat(raw_day.strip())
     except ValueError:
-        raise ValueError(f"date {raw_day!r} is not a date like 2026-11-16") from None
-    model = raw_model.strip()
+        raise ValueError(f"date {bounds.show(raw_day)} is not a date like 2026-11-16") from None
+    bounds.day(day, "date")
+    model = bounds.text(raw_model.strip(), "model")
     if not model:
         raise ValueError("model is empty")
     return UsageRow(
