@@ -79,7 +79,7 @@ def test_features_the_bot_relies_on(manifest):
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
-    handled = set(re.findall(r"\.event\(\"([a-z_]+)\"\)", _listener_source()))
+    handled = set(re.findall(r"\.event\(\"([a-z_]+)\"", _listener_source()))
     assert handled == {"app_home_opened"}
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == handled
 

@@ -37,6 +37,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.text import SECTION_TEXT_LIMIT
 from bot.formatting import clip, slack_escape
+from bot.parse_input import MAX_ID, ascii_int, choice_index
 from bot.schedule_spec import MAX_REMINDER_HOURS, Slot, parse_tz
 from storage.privacy import PRIVACY_FLOOR
 
@@ -77,7 +78,7 @@ MEMBERSHIP_CHOICES = {
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 RESERVED_NAMES = ("new",)  # `/airetro setup new` means a new team
 
-_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+_TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})")  # ASCII digits: \d admits "٣"
 _USER_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _USERGROUP_RE = re.compile(r"^S[A-Z0-9]{2,}$")
@@ -353,14 +354,14 @@ def setup_target(private_metadata: str) -> int | None:
     """The team id the form edits (None: a new team); ValueError when the metadata is not ours."""
     try:
         meta = json.loads(private_metadata or "")
-    except ValueError:
+    except (TypeError, ValueError, RecursionError):
         raise ValueError("not a setup form") from None
     if not isinstance(meta, dict) or "team_id" not in meta:
         raise ValueError("not a setup form")
     team_id = meta["team_id"]
     if team_id is None:
         return None
-    if isinstance(team_id, int) and not isinstance(team_id, bool) and team_id > 0:
+    if isinstance(team_id, int) and not isinstance(team_id, bool) and 0 < team_id <= MAX_ID:
         return team_id
     raise ValueError("not a setup form")
 
@@ -408,20 +409,18 @@ def _channel(state: Mapping[str, Any]) -> str | None:
 
 def _hhmm(state: Mapping[str, Any], block_id: str) -> str | None:
     value = _element(state, block_id).get("selected_time")
-    match = _TIME_RE.match(value) if isinstance(value, str) else None
+    match = _TIME_RE.fullmatch(value) if isinstance(value, str) else None
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         return None
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
 def _day(state: Mapping[str, Any], block_id: str) -> int | None:
-    value = _chosen(state, block_id)
-    return int(value) if value is not None and value.isdigit() and int(value) < 7 else None
+    return choice_index(_chosen(state, block_id), len(DAY_NAMES))
 
 
 def _whole_number(state: Mapping[str, Any], block_id: str) -> int | None:
-    text = _text(state, block_id)
-    return int(text) if re.fullmatch(r"-?\d{1,6}", text) else None
+    return ascii_int(_text(state, block_id), max_digits=6)
 
 
 def _shares(state: Mapping[str, Any]) -> bool:

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from slack_bolt import App
-
 from bot.listeners.commands.airetro import airetro_command
+from bot.listeners.guard import Listeners
 
 COMMAND = "/airetro"
 
 
-def register(app: App) -> None:
-    app.command(COMMAND)(airetro_command)
+def register(listeners: Listeners) -> None:
+    listeners.command(COMMAND, airetro_command)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from slack_sdk.models.blocks import Block
 from sqlalchemy import Engine
 
@@ -31,13 +32,16 @@ class Invocation:
         return self._caller
 
     def reply(self, text: str, blocks: Sequence[Block] | None = None) -> None:
-        """An ephemeral reply, seen by the caller only."""
+        """An ephemeral reply, seen by the caller only; ``SlackClientError`` if Slack did not take it."""
         if blocks is None:
-            self.respond(text=text, response_type="ephemeral", replace_original=False)
+            answer = self.respond(text=text, response_type="ephemeral", replace_original=False)
         else:
-            self.respond(
+            answer = self.respond(
                 text=text,
                 blocks=[b.to_dict() for b in blocks],
                 response_type="ephemeral",
                 replace_original=False,
             )
+        status = getattr(answer, "status_code", 200)
+        if status != 200:
+            raise SlackClientError(f"the response_url answered HTTP {status}: {str(getattr(answer, 'body', ''))[:80]}")

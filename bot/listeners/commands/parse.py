@@ -1,5 +1,8 @@
 """Parsing ``/airetro`` text. Pure: text in, a ``Parsed`` command or a ``UsageError`` out.
 
+Numbers (weeks) are read by ``bot.parse_input``: ASCII digits only, and a token meant as a number in any
+other script ("²", "٣") gets a hint saying what is accepted.
+
 Slack escapes mentions in command text (``<@U…|name>``, ``<#C…|name>``, ``<!subteam^S…|@name>``);
 people may also type plain forms (``#payments``, ``C0123ABCD``, ``@payments-team``, a team name).
 Both are accepted: a team is referred to by channel, by user group or by name.
@@ -11,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from bot.formatting import clip, slack_escape
+from bot.parse_input import BadNumber, looks_numeric, whole_number
 
 DEFAULT_SUMMARY_WEEKS = 4
 DEFAULT_ME_WEEKS = 8
@@ -117,10 +121,10 @@ def _team_ref(tokens: list[str], command: str) -> TeamRef | None:
 
 
 def _weeks(token: str) -> int:
-    weeks = int(token)
-    if not 1 <= weeks <= MAX_WEEKS:
-        raise UsageError(f"Weeks must be between 1 and {MAX_WEEKS}, not {weeks}.")
-    return weeks
+    try:
+        return whole_number(token, 1, MAX_WEEKS, "Weeks")
+    except BadNumber as error:
+        raise UsageError(str(error)) from None
 
 
 def parse(text: str) -> Parsed:
@@ -141,7 +145,7 @@ def parse(text: str) -> Parsed:
 
 def _parse_subcommand(name: str, rest: list[str]) -> Parsed:
     if name in ("help", "me", "privacy", "export", "forget-me"):
-        if name == "me" and len(rest) == 1 and rest[0].isdigit():
+        if name == "me" and len(rest) == 1 and looks_numeric(rest[0]):
             return Parsed(name, weeks=_weeks(rest[0]))
         if rest:
             raise UsageError(f"`/airetro {name}` takes no {'more ' if name == 'me' else ''}arguments.")
@@ -150,11 +154,9 @@ def _parse_subcommand(name: str, rest: list[str]) -> Parsed:
         return Parsed(name, team=_team_ref(rest, name))
     if name == "summary":
         weeks = DEFAULT_SUMMARY_WEEKS
-        if rest and rest[-1].isdigit():
+        if rest and looks_numeric(rest[-1]):
             weeks = _weeks(rest[-1])
             rest = rest[:-1]
-        elif rest and re.fullmatch(r"-\d+", rest[-1]):
-            raise UsageError(f"Weeks must be between 1 and {MAX_WEEKS}, not {rest[-1]}.")
         return Parsed(name, team=_team_ref(rest, name), weeks=weeks)
     if name == "setup":
         if len(rest) == 1 and rest[0].lower() == "new":
