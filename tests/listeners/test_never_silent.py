@@ -243,3 +243,35 @@ def test_a_command_whose_text_says_payload_is_still_a_command(slack, members, pr
     assert response.status == 200
     reply = ephemeral(slack)
     assert "payload-team" in reply["text"]
+
+
+# -- the network fails, not Slack's answer --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        lambda slack: slack.server_error("views.open", 500),
+        lambda slack: slack.server_error("views.open", 503, processed=False),
+        lambda slack: slack.drop_connection("views.open", processed=False),
+    ],
+    ids=["500", "503", "dropped"],
+)
+def test_a_form_that_cannot_open_for_network_reasons_is_still_said(slack, members, prompted, fault):
+    fault(slack)
+    assert members["ada"].click(LOG_MOMENT).status == 200
+    reply = ephemeral(slack)
+    assert "couldn't open the form" in reply["text"] and "/airetro log" in reply["text"]
+
+
+def test_a_dropped_connection_on_an_update_is_retried_because_an_update_is_safe_to_repeat(
+    engine, slack, members, prompted
+):
+    linus = members["linus"]
+    slack.drop_connection("chat.update", processed=True)  # updated, but the answer never came
+    assert linus.click(DIDNT_HELP).status == 200
+    slack.wait_for("chat.update", 2)
+    slack.wait_idle()
+    assert _answer(engine, LINUS) == "didnt_help"
+    assert "didn't help" in json.dumps(linus.prompt()["blocks"]).lower()
+    assert slack.responses() == [], "nothing went wrong that the person needs to hear about"
