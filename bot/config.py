@@ -10,6 +10,20 @@ SLACK_API_URL = "https://slack.com/api/"
 OTLP_TOKEN_MIN = 16  # characters: a bearer token anyone on the network could guess is none
 
 
+def normalise_database_url(url: str) -> str:
+    """SQLite (``sqlite:///path``) or PostgreSQL through psycopg 3; ``postgres://`` and ``postgresql://`` (as
+    hosts hand them out) mean the latter."""
+    url = url.strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    if url.startswith(("sqlite:///", "postgresql+psycopg://")):
+        return url
+    raise ValueError(
+        "use SQLite (sqlite:///airetro.db, the default) or PostgreSQL (postgresql+psycopg://user:pass@host/db)"
+    )
+
+
 class ConfigError(Exception):
     """Configuration is missing or malformed; the message is one line meant for an operator."""
 
@@ -21,6 +35,9 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL connections each process keeps (pool) and may open beyond it at a peak (overflow)
+    database_pool_size: int = 5
+    database_max_overflow: int = 5
     slack_api_url: str = SLACK_API_URL
     port: int = 3000
     # seconds to wait for a Web API answer; a post whose answer does not come in time is settled, never resent
@@ -47,10 +64,8 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _sqlite_only(cls, url: str) -> str:
-        if not url.startswith("sqlite:///"):
-            raise ValueError("AI Retro stores its data in SQLite: use a URL like sqlite:///airetro.db")
-        return url
+    def _known_engine(cls, url: str) -> str:
+        return normalise_database_url(url)
 
     @property
     def api_url(self) -> str:

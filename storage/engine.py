@@ -1,14 +1,18 @@
-"""The SQLite engine (WAL, foreign keys, busy timeout) and schema migration on start."""
+"""The engine (SQLite: WAL, foreign keys, busy timeout; PostgreSQL through psycopg 3 with a sized pool) and
+schema migration on start, exactly once however many processes start together: PostgreSQL serialises them
+with an advisory lock, SQLite with an exclusive lock on a file beside the database."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -24,16 +28,22 @@ def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API obj
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Engine:
+    """Create an engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout, PostgreSQL
+    ones a pool of ``pool_size`` (plus ``max_overflow`` at a peak), checked before use."""
     if url.startswith("sqlite"):
-        db_path = url.split("///", 1)[-1]
-        if db_path and db_path != ":memory:":
-            Path(db_path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        db_path = _sqlite_path(url)
+        if db_path is not None:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_connect)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    path = url.split("///", 1)[-1] if "///" in url else ""
+    return Path(path).expanduser() if path and path != ":memory:" else None
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -44,9 +54,37 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+MIGRATION_LOCK = 7_402_611_337  # pg_advisory_lock key: "airetro migrations"
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the database schema to the latest migration (idempotent)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the database schema to the latest migration (idempotent). Processes starting together take turns:
+    the first migrates, the others wait for it and then find nothing to do."""
+    with _migration_lock(engine) as connection:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            connection.commit()
+            try:
+                yield connection
+            finally:
+                connection.rollback()
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                connection.commit()
+        return
+    path = _sqlite_path(engine.url.render_as_string(hide_password=False))
+    with open(path.with_name(path.name + ".migrate-lock") if path else os.devnull, "a") as lock:
+        if path is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the process dies
+        with engine.connect() as connection:
+            yield connection
 
 
 @contextmanager

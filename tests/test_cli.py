@@ -244,10 +244,18 @@ def test_a_wrong_bot_token_stops_serve_with_one_line(env, capsys):
     assert err.count("\n") == 1 and "invalid_auth" in err
 
 
-def test_a_database_url_that_is_not_sqlite_is_refused(env, capsys):
-    env.setenv("DATABASE_URL", "postgresql://nobody@localhost/airetro")
+def test_a_database_url_of_another_engine_is_refused_in_one_line(env, capsys):
+    env.setenv("DATABASE_URL", "mysql://nobody@localhost/airetro")
     assert main(["digest", "--team", "x"]) == 2
-    assert "DATABASE_URL: AI Retro stores its data in SQLite" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "DATABASE_URL: use SQLite (sqlite:///airetro.db, the default) or PostgreSQL" in err
+
+
+def test_a_postgres_url_as_hosts_give_it_means_psycopg():
+    from bot.config import Settings
+
+    url = Settings(database_url="postgres://u:p@db.internal:5432/airetro").database_url
+    assert url == "postgresql+psycopg://u:p@db.internal:5432/airetro"
 
 
 def test_schedule_show_lists_next_runs_in_local_time_and_utc(env, users, capsys):

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, delete, func, or_, update
-from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
+from storage import dialect
 from storage.models import Cycle, Delivery, Moment, Person, Team
 
 # A delivery in these states reached its member: a prompt DM went out, or they logged on their own.
@@ -21,7 +21,7 @@ def get_or_create_cycle(session: Session, team_id: int, week: str) -> Cycle:
     if existing is not None:  # the common case on every minute's catch-up: no write at all
         return existing
     session.execute(
-        insert(Cycle)
+        dialect.insert(session, Cycle)
         .values(team_id=team_id, week=week, created_at=datetime.now(UTC))
         .on_conflict_do_nothing(index_elements=["team_id", "week"])
     )
@@ -32,11 +32,12 @@ def claim_delivery(session: Session, cycle_id: int, person_id: int, week: str) -
     """Claim the right to prompt this person for this cycle; None if someone already has, or the person
     already has this week's delivery in another team (one delivery per person and week)."""
     result = session.execute(
-        insert(Delivery)
+        dialect.insert(session, Delivery)
         .values(cycle_id=cycle_id, person_id=person_id, week=week, claimed_at=datetime.now(UTC))
         .on_conflict_do_nothing()
-    )
-    if result.rowcount == 0:
+        .returning(Delivery.id)
+    ).first()  # the database's answer, not a row count (psycopg may report -1 for ON CONFLICT DO NOTHING)
+    if result is None:
         return None
     return session.exec(select(Delivery).where(Delivery.cycle_id == cycle_id, Delivery.person_id == person_id)).one()
 
@@ -59,7 +60,7 @@ def direct_delivery(session: Session, team_id: int, week: str, person_id: int) -
     cycle = get_or_create_cycle(session, team_id, week)
     now = datetime.now(UTC)
     session.execute(
-        insert(Delivery)
+        dialect.insert(session, Delivery)
         .values(cycle_id=cycle.id, person_id=person_id, week=week, state="direct", claimed_at=now, sent_at=now)
         .on_conflict_do_nothing()
     )
@@ -113,8 +114,9 @@ def renew_claim(session: Session, delivery: Delivery, now: datetime) -> bool:
         update(Delivery)
         .where(Delivery.id == delivery.id, Delivery.state == delivery.state, Delivery.claimed_at == delivery.claimed_at)
         .values(state="claimed", claimed_at=now)
-    )
-    return result.rowcount == 1
+        .returning(Delivery.id)
+    ).first()
+    return result is not None
 
 
 def mark_unknown(session: Session, delivery_id: int) -> None:
@@ -163,8 +165,9 @@ def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
         update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.reminder_state.is_(None), Delivery.answer == "pending")
         .values(reminder_state="claimed", reminded_at=now)
-    )
-    return result.rowcount == 1
+        .returning(Delivery.id)
+    ).first()
+    return result is not None
 
 
 def take_over_reminder(session: Session, delivery: Delivery, now: datetime) -> bool:
@@ -177,8 +180,9 @@ def take_over_reminder(session: Session, delivery: Delivery, now: datetime) -> b
             Delivery.reminded_at == delivery.reminded_at,
         )
         .values(reminder_state="claimed", reminded_at=now)
-    )
-    return result.rowcount == 1
+        .returning(Delivery.id)
+    ).first()
+    return result is not None
 
 
 def mark_reminder(session: Session, delivery_id: int, state: str | None, message_ts: str | None = None) -> None:
@@ -221,24 +225,31 @@ def delivery_context(session: Session, delivery_id: int) -> DeliveryContext | No
 
 
 def set_answer(session: Session, delivery: Delivery, answer: str) -> bool:
-    """Record the member's answer to the prompt; False when it was already that (a retry)."""
-    if delivery.answer == answer:
+    """Record the member's answer to the prompt; False when it was already that (a retry, or the same click
+    delivered to two web processes: one conditional UPDATE decides, so only one of them acts on it)."""
+    now = datetime.now(UTC)
+    changed = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery.id, Delivery.answer != answer)
+        .values(answer=answer, answered_at=now)
+        .returning(Delivery.id)
+    ).first()
+    if changed is None:
+        delivery.answer = answer
         return False
-    delivery.answer = answer
-    delivery.answered_at = datetime.now(UTC)
-    session.add(delivery)
-    session.flush()
+    delivery.answer, delivery.answered_at = answer, now
     return True
 
 
 def add_moment(session: Session, delivery_id: int, view_id: str, fields: Mapping[str, str | None]) -> Moment | None:
     """Store a logged moment once per Slack view; None when this view was already stored."""
     result = session.execute(
-        insert(Moment)
+        dialect.insert(session, Moment)
         .values(delivery_id=delivery_id, view_id=view_id, created_at=datetime.now(UTC), **fields)
         .on_conflict_do_nothing(index_elements=["view_id"])
-    )
-    if result.rowcount == 0:
+        .returning(Moment.id)
+    ).first()
+    if result is None:
         return None
     return session.exec(select(Moment).where(Moment.view_id == view_id)).one()
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
+from storage import dialect
 from storage.models import Digest, OrgDigest
 
 # A claim in "claimed" older than this has no live poster (a post with every rate-limit retry takes far less).
@@ -23,12 +23,13 @@ Claim = Digest | OrgDigest
 
 def claim_digest(session: Session, team_id: int, week: str, now: datetime | None = None) -> Digest | None:
     """Claim the team-week's digest; None if it is already claimed or posted."""
-    result = session.execute(
-        insert(Digest)
+    won = session.execute(
+        dialect.insert(session, Digest)
         .values(team_id=team_id, week=week, claimed_at=now or datetime.now(UTC))
         .on_conflict_do_nothing(index_elements=["team_id", "week"])
-    )
-    if result.rowcount == 0:
+        .returning(Digest.id)
+    ).first()  # the database's answer, not a row count (psycopg may report -1 for ON CONFLICT DO NOTHING)
+    if won is None:
         return None
     return get_digest(session, team_id, week)
 
@@ -50,12 +51,13 @@ def settleable(claim: Claim, now: datetime) -> bool:
 def take_over(session: Session, claim: Claim, now: datetime) -> bool:
     """Become the one settling ``claim`` (back to ``claimed`` at ``now``); False if another process did first."""
     model = type(claim)
-    result = session.execute(
+    won = session.execute(
         update(model)
         .where(model.id == claim.id, model.state == claim.state, model.claimed_at == claim.claimed_at)
         .values(state="claimed", claimed_at=now)
-    )
-    return result.rowcount == 1
+        .returning(model.id)
+    ).first()
+    return won is not None
 
 
 def mark_posted(session: Session, digest: Digest, channel_id: str, message_ts: str) -> None:
@@ -87,12 +89,13 @@ def unsettled_charts(session: Session, team_id: int) -> list[Digest]:
 
 def claim_org_digest(session: Session, channel_id: str, week: str, now: datetime | None = None) -> OrgDigest | None:
     """Claim the week's org roll-up for ``channel_id``; None if it is already claimed or posted."""
-    result = session.execute(
-        insert(OrgDigest)
+    won = session.execute(
+        dialect.insert(session, OrgDigest)
         .values(channel_id=channel_id, week=week, claimed_at=now or datetime.now(UTC))
         .on_conflict_do_nothing(index_elements=["channel_id", "week"])
-    )
-    if result.rowcount == 0:
+        .returning(OrgDigest.id)
+    ).first()
+    if won is None:
         return None
     return get_org_digest(session, channel_id, week)
 
