@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.usage.formats import FORMATS
+from storage import liveness
 from storage.engine import make_engine, migrate
 from storage.models import Team
 from storage.weeks import parse_week
@@ -33,8 +34,11 @@ class CliError(Exception):
 def _engine(settings: Settings) -> Engine:
     from bot.services.publication import publish_closed
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow
+    )
     migrate(engine)
+    liveness.start(engine, " ".join(sys.argv[1:3]) or "airetro")  # its claims are settled soon after it dies
     publish_closed(engine)  # an upgraded database publishes its closed weeks once, from the data as it is
     return engine
 
@@ -42,7 +46,7 @@ def _engine(settings: Settings) -> Engine:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import create_app
     from bot.otlp.receiver import receiver_for_slack
-    from bot.scheduler.process import build_scheduler, start_scheduler
+    from bot.scheduler.process import lead_in_background
     from bot.serve import serve_http_forever, serve_otlp_in_background, serve_socket_mode
 
     require_slack(settings, serving=True)
@@ -50,19 +54,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings, engine)
     otlp = receiver_for_slack(engine, settings.otlp_token, app.client)  # /v1/metrics: 404 without OTLP_TOKEN
     scheduler = None
-    if not args.no_scheduler:
-        scheduler = build_scheduler(engine, app.client)
-        start_scheduler(scheduler, engine, app.client)
+    if not args.no_scheduler:  # leads the schedule unless another process does (bot/scheduler/leader.py)
+        scheduler = lead_in_background(engine, app.client)
     try:
         if settings.slack_app_token:
             if settings.otlp_token:
-                serve_otlp_in_background(otlp, args.port or settings.port)
+                serve_otlp_in_background(otlp, args.port or settings.port, engine=engine)
             serve_socket_mode(app, settings.slack_app_token)
         else:
-            serve_http_forever(app, args.port or settings.port, otlp=otlp)
+            serve_http_forever(app, args.port or settings.port, otlp=otlp, engine=engine)
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            scheduler.set()
     return 0
 
 
@@ -170,6 +173,20 @@ def cmd_member_primary(args: argparse.Namespace, settings: Settings) -> int:
     else:
         before = f" (before: {change.previous})" if change.previous else ""
         print(f"{args.user} counts in {change.team} from their next weekly prompt on{before}.")
+    return 0
+
+
+def cmd_db_check(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db_check import check
+
+    return check(settings.database_url)  # never through _engine(): looking must not migrate
+
+
+def cmd_db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db_check import schema_line
+
+    engine = _engine(settings)  # migrates, as every command that uses the database does
+    print(schema_line(engine))
     return 0
 
 
@@ -590,6 +607,14 @@ def build_parser() -> argparse.ArgumentParser:
     unmapping.set_defaults(func=cmd_identities_unmap)
     identities.add_parser("list", help="the mapped keys and the unattributed ones").set_defaults(
         func=cmd_identities_list
+    )
+
+    db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
+    db.add_parser(
+        "check", help="engine, server version, schema version against the newest, row counts (migrates nothing)"
+    ).set_defaults(func=cmd_db_check)
+    db.add_parser("upgrade", help="migrate the schema to the newest version (as any command does)").set_defaults(
+        func=cmd_db_upgrade
     )
     return parser
 

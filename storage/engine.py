@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+CONNECT_TIMEOUT_S = 10
 BUSY_TIMEOUT_MS = 15000  # a 1,000,000-row usage import holds the write lock for about 6 s
 
 
@@ -38,7 +39,13 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Engin
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_connect)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},  # an unreachable host fails in seconds, not minutes
+    )
 
 
 def _sqlite_path(url: str) -> Path | None:

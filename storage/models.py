@@ -130,6 +130,8 @@ class Delivery(SQLModel, table=True):
     reminder_state: str | None = None
     reminder_ts: str | None = None
     reminded_at: datetime | None = None
+    claimed_by: str | None = None  # the process that claimed the prompt (``processes.id``)
+    reminder_by: str | None = None  # the process that claimed the reminder
 
 
 class Moment(SQLModel, table=True):
@@ -300,6 +302,7 @@ class OrgDigest(SQLModel, table=True):
     message_ts: str | None = None
     claimed_at: datetime
     posted_at: datetime | None = None
+    claimed_by: str | None = None  # the process that claimed it (``processes.id``)
 
 
 class Digest(SQLModel, table=True):
@@ -317,6 +320,7 @@ class Digest(SQLModel, table=True):
     claimed_at: datetime
     posted_at: datetime | None = None
     chart_state: str | None = None  # attached | failed | unknown; None: no chart to upload
+    claimed_by: str | None = None  # the process that claimed it (``processes.id``)
 
 
 class PublishedWeek(SQLModel, table=True):
@@ -366,3 +370,17 @@ class UsagePull(SQLModel, table=True):
     last_error: str | None = None  # one line
     last_rows: int | None = None  # rows the last successful run imported
     failure_reported: bool = False  # managers told of the failing streak
+
+
+class Process(SQLModel, table=True):
+    """A running AI Retro process and its heartbeat (``storage/liveness.py``): a claim made by a process that
+    stopped beating is settled at once instead of after the claim lease."""
+
+    __tablename__ = "processes"
+
+    id: str = Field(primary_key=True)
+    kind: str  # serve, scheduler, or the CLI command
+    host: str
+    pid: int
+    started_at: datetime
+    beat_at: datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -19,12 +19,14 @@ from sqlalchemy import Engine
 
 from bot.schedule_spec import GRACE
 from bot.scheduler import jobs
+from bot.scheduler.leader import POLL_SECONDS, Leadership
 from bot.scheduler.sync import STORE, sync_jobs
-from bot.services import pulls, schedule
+from bot.services import prompts, pulls, schedule
 
 log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"
 TICK_SECONDS = 60
+SETTLE_SECONDS = 10  # how often claims of processes that stopped beating are looked for (storage.liveness)
 
 
 def build_scheduler(
@@ -67,22 +69,62 @@ def start_scheduler(scheduler: BaseScheduler, engine: Engine, client: WebClient)
         replace_existing=True,
         next_run_time=datetime.now(UTC),
     )
+    scheduler.add_job(
+        prompts.settle_orphans,
+        "interval",
+        seconds=SETTLE_SECONDS,
+        args=(engine, client),
+        kwargs={},
+        id="settle",
+        jobstore="memory",
+        replace_existing=True,
+    )
     scheduler.resume()
 
 
+def lead(engine: Engine, client: WebClient, stop: threading.Event, announce: Callable[[str], None] = print) -> None:
+    """Stand by until this process leads (``bot.scheduler.leader``), run the schedule while it does, stand by
+    again if the lead is lost; until ``stop`` is set, letting a fan-out in progress finish."""
+    pulls.configured()  # a bad USAGE_PULLS stops the start at once, leader or not
+    leadership = Leadership(engine)
+    standing_by = False
+    try:
+        while not stop.is_set():
+            if not leadership.acquire():
+                if not standing_by:
+                    announce("AI Retro scheduler standing by: another scheduler is running the schedule")
+                    standing_by = True
+                stop.wait(POLL_SECONDS)
+                continue
+            standing_by = False
+            scheduler = build_scheduler(engine, client)
+            start_scheduler(scheduler, engine, client)
+            teams = {job.args[0] for job in scheduler.get_jobs(jobstore=STORE)}
+            jobs_count = len(scheduler.get_jobs(jobstore=STORE))
+            announce(f"AI Retro scheduler running: {jobs_count} jobs for {len(teams)} teams")
+            while not stop.wait(POLL_SECONDS) and leadership.still_held():
+                pass
+            scheduler.shutdown(wait=True)
+    finally:
+        leadership.release()
+
+
 def run_forever(engine: Engine, client: WebClient) -> None:
-    """``airetro scheduler``: run until SIGTERM or Ctrl-C, letting a fan-out in progress finish."""
-    scheduler = build_scheduler(engine, client)
+    """``airetro scheduler``: run until SIGTERM or Ctrl-C; one of several such processes leads at a time."""
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    start_scheduler(scheduler, engine, client)
-    teams = {job.args[0] for job in scheduler.get_jobs(jobstore=STORE)}
-    print(
-        f"AI Retro scheduler running: {len(scheduler.get_jobs(jobstore=STORE))} jobs for {len(teams)} teams", flush=True
-    )
-    stop.wait()
-    scheduler.shutdown(wait=True)
+    lead(engine, client, stop, announce=lambda line: print(line, flush=True))
+
+
+def lead_in_background(engine: Engine, client: WebClient) -> threading.Event:
+    """The schedule inside a web process (``airetro serve`` without ``--no-scheduler``): set the returned
+    event to stop it."""
+    pulls.configured()
+    stop = threading.Event()
+    thread = threading.Thread(target=lead, args=(engine, client, stop, log.info), name="airetro-scheduler", daemon=True)
+    thread.start()
+    return stop
 
 
 class _OfflineScheduler(BaseScheduler):

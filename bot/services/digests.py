@@ -104,7 +104,7 @@ def _begin(session: Session, claim: dq.Claim | None, existing: dq.Claim | None, 
     there is nothing to do: posted already, or someone else is on it."""
     if claim is not None:
         return claim, None
-    if existing is None or existing.state == "posted" or not dq.settleable(existing, now):
+    if existing is None or existing.state == "posted" or not dq.settleable(session, existing, now):
         return None, None
     since = existing.claimed_at.replace(tzinfo=existing.claimed_at.tzinfo or UTC)
     if not dq.take_over(session, existing, now):

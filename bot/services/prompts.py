@@ -88,6 +88,16 @@ def send_prompts(engine: Engine, client: WebClient, team: Team, now: datetime | 
     return fan_out(engine, client, team, local_week(now, parse_tz(team.tz)), members, now)
 
 
+def settle_orphans(engine: Engine, client: WebClient, now: datetime | None = None) -> list[SendReport]:
+    """Settle the prompt claims of processes that stopped beating (``storage.liveness``), at once: each prompt
+    is recorded if it is in the member's DM, else sent. Runs every few seconds in the leading scheduler."""
+    now = now or datetime.now(UTC)
+    with session_scope(engine) as session:
+        orphaned = cq.orphaned_weeks(session, now)
+        teams = {team_id: session.get(Team, team_id) for team_id, _week in orphaned}
+    return [fan_out(engine, client, teams[team_id], week, [], now) for team_id, week in orphaned if teams[team_id]]
+
+
 def fan_out(
     engine: Engine, client: WebClient, team: Team, week: str, people: Iterable[Person], now: datetime
 ) -> SendReport:
@@ -102,7 +112,7 @@ def fan_out(
     with session_scope(engine) as session:
         cycle = cq.get_or_create_cycle(session, team.id, week)
         todo = set(cq.unprompted(session, week, [p.id for p in people]))
-        stale = cq.stale_claims(session, cycle.id, now - CLAIM_LEASE, now - dq.SETTLE_AFTER)
+        stale = cq.stale_claims(session, cycle.id, now - CLAIM_LEASE, now - dq.SETTLE_AFTER, now)
     settling = {d.person_id for d in stale}
     report.already = [p.slack_user_id for p in people if p.id not in todo and p.id not in settling]
     pending = [p for p in people if p.id in todo]

@@ -49,7 +49,7 @@ def send_reminders(
     by_id = {p.id: p for p in people}
     with session_scope(engine) as session:
         unsettled = cq.unsettled_reminders(
-            session, team.id, week, list(by_id), now - dq.CLAIM_LEASE, now - dq.SETTLE_AFTER
+            session, team.id, week, list(by_id), now - dq.CLAIM_LEASE, now - dq.SETTLE_AFTER, now
         )
         candidates = cq.reminder_candidates(session, team.id, week, list(by_id))
     try:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, delete, func, or_, update
 from sqlmodel import Session, select
 
-from storage import dialect
+from storage import dialect, liveness
 from storage.models import Cycle, Delivery, Moment, Person, Team
 
 # A delivery in these states reached its member: a prompt DM went out, or they logged on their own.
@@ -33,7 +33,13 @@ def claim_delivery(session: Session, cycle_id: int, person_id: int, week: str) -
     already has this week's delivery in another team (one delivery per person and week)."""
     result = session.execute(
         dialect.insert(session, Delivery)
-        .values(cycle_id=cycle_id, person_id=person_id, week=week, claimed_at=datetime.now(UTC))
+        .values(
+            cycle_id=cycle_id,
+            person_id=person_id,
+            week=week,
+            claimed_at=datetime.now(UTC),
+            claimed_by=liveness.current(session),
+        )
         .on_conflict_do_nothing()
         .returning(Delivery.id)
     ).first()  # the database's answer, not a row count (psycopg may report -1 for ON CONFLICT DO NOTHING)
@@ -95,17 +101,35 @@ def unprompted(session: Session, week: str, person_ids: list[int]) -> list[int]:
     return [pid for pid in person_ids if pid not in taken]
 
 
-def stale_claims(session: Session, cycle_id: int, claimed_before: datetime, unknown_before: datetime) -> list[Delivery]:
-    """Claims that never reached "sent" or "failed": their sender died (``claimed`` before
-    ``claimed_before``), or Slack's answer to the DM was lost (``unknown`` before ``unknown_before``)."""
+def stale_claims(
+    session: Session, cycle_id: int, claimed_before: datetime, unknown_before: datetime, now: datetime | None = None
+) -> list[Delivery]:
+    """Claims that never reached "sent" or "failed": their sender died (``claimed`` before ``claimed_before``,
+    or made by a process that stopped beating, see ``storage.liveness``), or Slack's answer to the DM was lost
+    (``unknown`` before ``unknown_before``)."""
+    now = now or datetime.now(UTC)
     query = select(Delivery).where(
         Delivery.cycle_id == cycle_id,
         or_(
-            and_(Delivery.state == "claimed", Delivery.claimed_at < claimed_before),
+            and_(
+                Delivery.state == "claimed",
+                or_(Delivery.claimed_at < claimed_before, liveness.owner_dead(Delivery.claimed_by, now)),
+            ),
             and_(Delivery.state == "unknown", Delivery.claimed_at < unknown_before),
         ),
     )
     return list(session.exec(query))
+
+
+def orphaned_weeks(session: Session, now: datetime) -> list[tuple[int, str]]:
+    """(team id, week) of prompt claims whose process stopped beating: settled without waiting for the lease."""
+    query = (
+        select(Cycle.team_id, Cycle.week)
+        .join(Delivery, Delivery.cycle_id == Cycle.id)
+        .where(Delivery.state == "claimed", liveness.owner_dead(Delivery.claimed_by, now))
+        .distinct()
+    )
+    return [(team_id, week) for team_id, week in session.exec(query)]
 
 
 def renew_claim(session: Session, delivery: Delivery, now: datetime) -> bool:
@@ -113,7 +137,7 @@ def renew_claim(session: Session, delivery: Delivery, now: datetime) -> bool:
     result = session.execute(
         update(Delivery)
         .where(Delivery.id == delivery.id, Delivery.state == delivery.state, Delivery.claimed_at == delivery.claimed_at)
-        .values(state="claimed", claimed_at=now)
+        .values(state="claimed", claimed_at=now, claimed_by=liveness.current(session))
         .returning(Delivery.id)
     ).first()
     return result is not None
@@ -130,14 +154,27 @@ def reminder_candidates(session: Session, team_id: int, week: str, person_ids: l
 
 
 def unsettled_reminders(
-    session: Session, team_id: int, week: str, person_ids: list[int], claimed_before: datetime, unknown_before: datetime
+    session: Session,
+    team_id: int,
+    week: str,
+    person_ids: list[int],
+    claimed_before: datetime,
+    unknown_before: datetime,
+    now: datetime | None = None,
 ) -> list[Delivery]:
-    """Unanswered deliveries whose reminder may or may not be in the DM: its sender died (``claimed``
-    before ``claimed_before``) or Slack's answer was lost (``unknown`` before ``unknown_before``)."""
+    """Unanswered deliveries whose reminder may or may not be in the DM: its sender died (``claimed`` before
+    ``claimed_before``, or by a process that stopped beating) or Slack's answer was lost (``unknown`` before
+    ``unknown_before``)."""
     return _reminders(
         session, team_id, week, person_ids,
         or_(
-            and_(Delivery.reminder_state == "claimed", Delivery.reminded_at < claimed_before),
+            and_(
+                Delivery.reminder_state == "claimed",
+                or_(
+                    Delivery.reminded_at < claimed_before,
+                    liveness.owner_dead(Delivery.reminder_by, now or datetime.now(UTC)),
+                ),
+            ),
             and_(Delivery.reminder_state == "unknown", Delivery.reminded_at < unknown_before),
         ),
     )  # fmt: skip
@@ -164,7 +201,7 @@ def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
     result = session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.reminder_state.is_(None), Delivery.answer == "pending")
-        .values(reminder_state="claimed", reminded_at=now)
+        .values(reminder_state="claimed", reminded_at=now, reminder_by=liveness.current(session))
         .returning(Delivery.id)
     ).first()
     return result is not None
@@ -179,7 +216,7 @@ def take_over_reminder(session: Session, delivery: Delivery, now: datetime) -> b
             Delivery.reminder_state == delivery.reminder_state,
             Delivery.reminded_at == delivery.reminded_at,
         )
-        .values(reminder_state="claimed", reminded_at=now)
+        .values(reminder_state="claimed", reminded_at=now, reminder_by=liveness.current(session))
         .returning(Delivery.id)
     ).first()
     return result is not None

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from storage import dialect
+from storage import dialect, liveness
 from storage.models import Digest, OrgDigest
 
 # A claim in "claimed" older than this has no live poster (a post with every rate-limit retry takes far less).
@@ -25,7 +25,7 @@ def claim_digest(session: Session, team_id: int, week: str, now: datetime | None
     """Claim the team-week's digest; None if it is already claimed or posted."""
     won = session.execute(
         dialect.insert(session, Digest)
-        .values(team_id=team_id, week=week, claimed_at=now or datetime.now(UTC))
+        .values(team_id=team_id, week=week, claimed_at=now or datetime.now(UTC), claimed_by=liveness.current(session))
         .on_conflict_do_nothing(index_elements=["team_id", "week"])
         .returning(Digest.id)
     ).first()  # the database's answer, not a row count (psycopg may report -1 for ON CONFLICT DO NOTHING)
@@ -42,10 +42,19 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def settleable(claim: Claim, now: datetime) -> bool:
-    """A claim nobody is working on whose post may or may not be in Slack: lost answer, or dead poster."""
+def settleable(session: Session, claim: Claim, now: datetime) -> bool:
+    """A claim nobody is working on whose post may or may not be in Slack: lost answer, or dead poster (past
+    the lease, or its process stopped beating: ``storage.liveness``)."""
     age = _aware(now) - _aware(claim.claimed_at)
-    return (claim.state == "unknown" and age >= SETTLE_AFTER) or (claim.state == "claimed" and age >= CLAIM_LEASE)
+    if claim.state == "unknown":
+        return age >= SETTLE_AFTER
+    if claim.state != "claimed":
+        return False
+    if age >= CLAIM_LEASE:
+        return True
+    model = type(claim)
+    dead = select(model.id).where(model.id == claim.id, liveness.owner_dead(model.claimed_by, _aware(now)))
+    return session.exec(dead).first() is not None
 
 
 def take_over(session: Session, claim: Claim, now: datetime) -> bool:
@@ -54,7 +63,7 @@ def take_over(session: Session, claim: Claim, now: datetime) -> bool:
     won = session.execute(
         update(model)
         .where(model.id == claim.id, model.state == claim.state, model.claimed_at == claim.claimed_at)
-        .values(state="claimed", claimed_at=now)
+        .values(state="claimed", claimed_at=now, claimed_by=liveness.current(session))
         .returning(model.id)
     ).first()
     return won is not None
@@ -91,7 +100,9 @@ def claim_org_digest(session: Session, channel_id: str, week: str, now: datetime
     """Claim the week's org roll-up for ``channel_id``; None if it is already claimed or posted."""
     won = session.execute(
         dialect.insert(session, OrgDigest)
-        .values(channel_id=channel_id, week=week, claimed_at=now or datetime.now(UTC))
+        .values(
+            channel_id=channel_id, week=week, claimed_at=now or datetime.now(UTC), claimed_by=liveness.current(session)
+        )
         .on_conflict_do_nothing(index_elements=["channel_id", "week"])
         .returning(OrgDigest.id)
     ).first()
