@@ -28,9 +28,9 @@ class SimulatedMember:
         return self.sender.click(self.user_id, self.prompt(), self.dm, action_id)
 
     def open_log_modal(self) -> dict:
-        before = len(self.slack.calls("views.open"))
+        before, opened = len(self.slack.calls("views.open")), self.slack.opened_count()
         self._after("views.open", self.click(LOG_MOMENT), before)
-        return self.slack.last_opened_view()
+        return self.slack.opened_view(opened)
 
     def submit(self, view: dict, answers: dict[str, str | None], **kwargs: object) -> Response:
         return self.sender.submit(self.user_id, view, state_values(view, answers), **kwargs)

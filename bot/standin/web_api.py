@@ -315,6 +315,23 @@ class SlackWebApi:
         with self._changed:
             return self._state.views[self._state.opened[-1]]
 
+    def opened_count(self) -> int:
+        """How many views views.open has opened so far."""
+        with self._changed:
+            return len(self._state.opened)
+
+    def opened_view(self, index: int, timeout: float = 5.0) -> dict:
+        """The ``index``-th view opened with views.open (0 first), once it is stored: a call is recorded as it
+        arrives and its view stored a moment later, so this waits for it."""
+        rounds = max(1, int(timeout / 0.05))
+        with self._changed:
+            while len(self._state.opened) <= index:
+                if rounds == 0:
+                    raise TimeoutError(f"{len(self._state.opened)} views opened, fewer than {index + 1}")
+                rounds -= 1
+                self._changed.wait(0.05)
+            return self._state.views[self._state.opened[index]]
+
     def home(self, user_id: str) -> dict | None:
         """The Home tab view last published for ``user_id`` (views.publish or a views.update of it)."""
         with self._changed:
