@@ -88,7 +88,8 @@ def _listener_source() -> str:
     return "\n".join(p.read_text() for p in (ROOT / "bot" / "listeners").rglob("*.py"))
 
 
-def test_procfile_runs_web_processes_without_the_scheduler_and_one_scheduler():
+def test_procfile_migrates_on_release_and_runs_web_processes_without_the_scheduler():
     processes = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
+    assert processes["release"].split() == ["airetro", "db", "upgrade"]
     assert processes["web"].split() == ["airetro", "serve", "--no-scheduler"]
     assert processes["scheduler"].split() == ["airetro", "scheduler"]
