@@ -1,5 +1,6 @@
-"""Shared fixtures: a migrated SQLite database, the local Slack Web API stand-in, and the app served
-over real HTTP on 127.0.0.1 so tests send it signed requests exactly as Slack does."""
+"""Shared fixtures: a migrated database (SQLite, and PostgreSQL too where a module or directory opts in: see
+``tests/databases.py``), the local Slack Web API stand-in, and the app served over real HTTP on 127.0.0.1 so
+tests send it signed requests exactly as Slack does."""
 
 from __future__ import annotations
 
@@ -22,15 +23,7 @@ SIGNING_SECRET = "test-signing-secret-0123456789"
 CHANNEL = "C0TEAM001"
 NAMES = ["ada", "grace", "linus", "margaret", "ken"]
 
-
-@pytest.fixture
-def engine(tmp_path: Path):
-    from storage.engine import make_engine, migrate
-
-    engine = make_engine(f"sqlite:///{tmp_path}/airetro.db")
-    migrate(engine)
-    yield engine
-    engine.dispose()
+pytest_plugins = ("tests.databases",)  # engine_name, database_url, engine, fresh_database_url, both_engines
 
 
 @pytest.fixture
@@ -45,12 +38,12 @@ def slack(users: list[FakeUser]) -> Iterator[SlackWebApi]:
 
 
 @pytest.fixture
-def settings(slack: SlackWebApi, tmp_path: Path) -> Settings:
+def settings(slack: SlackWebApi, database_url: str) -> Settings:
     return Settings(
         slack_bot_token=TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=slack.url,
-        database_url=f"sqlite:///{tmp_path}/airetro.db",
+        database_url=database_url,  # the engine fixture's database, on whichever engine this test runs
     )
 
 

@@ -14,6 +14,8 @@ from sqlmodel import SQLModel
 import storage.models  # noqa: F401 - registers the tables
 from storage.engine import alembic_config, make_engine, migrate
 
+pytestmark = pytest.mark.both_engines
+
 HEAD = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://"))).get_current_head()  # the newest
 
 
@@ -29,6 +31,7 @@ def test_migrating_again_is_harmless(engine):
         assert connection.execute(text("select version_num from alembic_version")).scalar() == HEAD
 
 
+@pytest.mark.sqlite_only("SQLite's pragmas")
 def test_sqlite_pragmas(engine):
     with engine.connect() as connection:
         assert connection.execute(text("pragma journal_mode")).scalar() == "wal"

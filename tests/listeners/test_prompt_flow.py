@@ -19,6 +19,8 @@ from storage.models import Delivery, Moment
 from storage.weeks import week_days
 from tests.conftest import action_ids, block_texts, drain, write_csv
 
+pytestmark = pytest.mark.both_engines
+
 GOOD = {
     "what": "Claude Code wrote the migration tests for the billing export",
     "outcome": "tests",

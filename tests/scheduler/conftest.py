@@ -19,6 +19,7 @@ from slack_sdk.http_retry import builtin_handlers
 from bot.scheduler.process import build_scheduler, start_scheduler
 from bot.services import teams
 from tests.conftest import CHANNEL
+from tests.databases import both_engines_here as pytest_generate_tests  # noqa: F401 - SQLite and PostgreSQL
 
 
 class SteppedScheduler(BaseScheduler):

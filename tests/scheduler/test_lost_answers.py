@@ -6,7 +6,6 @@ org roll-up exists exactly once in Slack, the database agrees, and the person wh
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -33,12 +32,12 @@ POSTED_ANYWAY = {"5xx after posting", "answer after the timeout", "dropped after
 
 
 @pytest.fixture
-def settings(slack, tmp_path: Path) -> Settings:
+def settings(slack, database_url: str) -> Settings:
     return Settings(
         slack_bot_token=TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=slack.url,
-        database_url=f"sqlite:///{tmp_path}/airetro.db",
+        database_url=database_url,
         slack_api_timeout=TIMEOUT,
     )
 

@@ -101,9 +101,9 @@ def test_runs_once_a_day_after_three_utc_though_catch_up_runs_every_minute(engin
     assert _openai_tokens(engine) == stored  # the overlap re-read the same buckets: nothing counted twice
 
 
-def test_two_scheduler_processes_pull_once(engine, app, apis, pull_env, clock, tmp_path):
+def test_two_scheduler_processes_pull_once(engine, app, apis, pull_env, clock, database_url):
     clock.at("2026-11-20T03:00:00Z")
-    other = make_engine(f"sqlite:///{tmp_path}/airetro.db")  # the second process's own connections
+    other = make_engine(database_url)  # the second process's own connections
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -188,13 +188,13 @@ def test_one_failing_pull_does_not_stop_the_others_or_the_prompts(engine, app, a
     assert ran == [1]
 
 
-def test_schedule_show_lists_each_pull_with_its_outcome(engine, app, apis, pull_env, clock, tmp_path, capsys):
+def test_schedule_show_lists_each_pull_with_its_outcome(engine, app, apis, pull_env, clock, database_url, capsys):
     from bot.cli import main
 
     pull_env.setenv("USAGE_PULLS", "openai,claude-code")
     pull_env.setenv("ANTHROPIC_ADMIN_KEY", "sk-ant-admin01-wrong")
     pull_env.setenv("ANTHROPIC_API_URL", apis.url)
-    pull_env.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/airetro.db")
+    pull_env.setenv("DATABASE_URL", database_url)
 
     clock.at("2026-11-20T02:00:00Z")
     assert main(["schedule", "show"]) == 0

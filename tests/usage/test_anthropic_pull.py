@@ -189,8 +189,8 @@ def test_the_users_and_api_keys_lists_are_read_page_by_page_once(apis, env, engi
     ]
 
 
-def test_a_member_who_left_stays_unattributed_and_is_reported(apis, monkeypatch, tmp_path, slack, capsys):
-    _cli_env(monkeypatch, tmp_path, slack, apis)
+def test_a_member_who_left_stays_unattributed_and_is_reported(apis, monkeypatch, fresh_database_url, slack, capsys):
+    _cli_env(monkeypatch, fresh_database_url, slack, apis)
     assert _cli("--from-api", "anthropic", "--since", "2026-11-16", "--until", "2026-11-17") == 0
     out = capsys.readouterr().out
     assert "Imported 10 rows from anthropic API 2026-11-16..2026-11-17 (format anthropic): 7 matched to people, " in out
@@ -206,11 +206,11 @@ def test_a_member_who_left_stays_unattributed_and_is_reported(apis, monkeypatch,
     assert (FORMER_KEY, D17, HAIKU, 90, 30, 0, 0, None) in stored
 
 
-def test_a_key_mapped_by_hand_keeps_its_mapping(apis, monkeypatch, tmp_path, slack, users, capsys):
-    _cli_env(monkeypatch, tmp_path, slack, apis)
+def test_a_key_mapped_by_hand_keeps_its_mapping(apis, monkeypatch, fresh_database_url, slack, users, capsys):
+    _cli_env(monkeypatch, fresh_database_url, slack, apis)
     from storage.engine import make_engine, migrate
 
-    engine = make_engine(f"sqlite:///{tmp_path}/cli.db")
+    engine = make_engine(fresh_database_url)
     migrate(engine)
     map_key(engine, LINUS_KEY, users[3].id)  # the build server is Margaret's, whoever created its key
     assert _cli("--from-api", "anthropic", "--since", "2026-11-16", "--until", "2026-11-17") == 0
@@ -264,10 +264,10 @@ def test_a_bad_member_record_names_it_and_nothing_is_imported(apis, env, engine)
 # -- the command line ----------------------------------------------------------------------------------
 
 
-def _cli_env(monkeypatch, tmp_path, slack, apis):
+def _cli_env(monkeypatch, database_url, slack, apis):
     for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SLACK_API_URL", slack.url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("ANTHROPIC_API_URL", apis.url)

@@ -426,10 +426,10 @@ def test_long_keys_cost_no_more_than_their_bytes(seeded, tmp_path):
 
 
 @pytest.fixture
-def cli_env(monkeypatch, tmp_path, slack):
+def cli_env(monkeypatch, fresh_database_url, slack):
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
     monkeypatch.setenv("SLACK_API_URL", slack.url)
     return monkeypatch
 

@@ -265,13 +265,13 @@ def test_two_reports_covering_the_same_day_in_one_import_are_refused(engine):
 
 
 @pytest.fixture
-def cli_env(monkeypatch, tmp_path, slack):
+def cli_env(monkeypatch, fresh_database_url, slack):
     for name in ("SLACK_APP_TOKEN", "PORT", "GITHUB_TOKEN", "GITHUB_API_URL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
     monkeypatch.setenv("SLACK_API_URL", slack.url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)  # e-mails resolve through users.lookupByEmail
-    engine = make_engine(f"sqlite:///{tmp_path}/cli.db")
+    engine = make_engine(fresh_database_url)
     yield engine
     engine.dispose()
 

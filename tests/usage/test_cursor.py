@@ -301,10 +301,10 @@ def test_a_page_broken_off_half_way_is_an_error(apis, env, engine):
 
 
 @pytest.fixture
-def cli_env(monkeypatch, tmp_path, slack, apis):
+def cli_env(monkeypatch, fresh_database_url, slack, apis):
     for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT", "CURSOR_ADMIN_KEY"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
     monkeypatch.setenv("SLACK_API_URL", slack.url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("CURSOR_API_URL", apis.url)

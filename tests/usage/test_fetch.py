@@ -312,10 +312,10 @@ def test_claude_code_activity_and_usage_are_attributed_by_email(apis, env, engin
 
 
 @pytest.fixture
-def cli_env(monkeypatch, tmp_path, slack, apis):
+def cli_env(monkeypatch, fresh_database_url, slack, apis):
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT", "ANTHROPIC_ADMIN_KEY"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
     monkeypatch.setenv("SLACK_API_URL", slack.url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)  # e-mails resolve through users.lookupByEmail
     monkeypatch.setenv("ANTHROPIC_API_URL", apis.url)

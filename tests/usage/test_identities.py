@@ -73,6 +73,7 @@ def test_a_slack_error_other_than_not_found_stops_the_import(engine, app, slack)
     assert snapshot(engine) == before
 
 
+@pytest.mark.sqlite_only("SQLite's one database-wide write lock; PostgreSQL locks rows")
 def test_no_write_lock_is_held_while_slack_answers(engine, app, slack):
     """The bot keeps writing while an import waits for users.lookupByEmail, and the import still commits."""
     held = slack.hold("users.lookupByEmail")
@@ -160,14 +161,14 @@ def test_a_mapping_that_makes_no_sense_is_refused(engine, key, user, problem):
 
 
 @pytest.fixture
-def cli_env(monkeypatch, tmp_path, slack):
+def cli_env(monkeypatch, fresh_database_url, slack):
     for name in ("SLACK_APP_TOKEN", "PORT"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
     monkeypatch.setenv("SLACK_API_URL", slack.url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    engine = make_engine(f"sqlite:///{tmp_path}/cli.db")
+    engine = make_engine(fresh_database_url)
     yield engine
     engine.dispose()
 

@@ -152,6 +152,9 @@ def test_a_bad_record_after_full_batches_names_it_and_keeps_nothing(engine):
 
 def _temp_tables(engine) -> list[str]:
     """The TEMP tables on every pooled connection (staging tables live on the import's connection)."""
+    if engine.dialect.name == "postgresql":  # every session's TEMP tables are in the catalogue
+        with engine.connect() as connection:
+            return connection.exec_driver_sql("SELECT relname FROM pg_class WHERE relpersistence = 't'").scalars().all()
     connections = [engine.connect() for _ in range(max(1, engine.pool.checkedin()))]
     try:
         return [row[0] for c in connections for row in c.exec_driver_sql("SELECT name FROM sqlite_temp_master")]
@@ -217,14 +220,14 @@ def test_the_report_is_a_plain_dataclass():
 
 
 @pytest.fixture
-def cli_env(monkeypatch, tmp_path, slack):
+def cli_env(monkeypatch, fresh_database_url, slack):
     for name in ("SLACK_APP_TOKEN", "PORT"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
     monkeypatch.setenv("SLACK_API_URL", slack.url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    engine = make_engine(f"sqlite:///{tmp_path}/cli.db")
+    engine = make_engine(fresh_database_url)
     yield engine
     engine.dispose()
 
