@@ -102,6 +102,7 @@ class PostLimits:
     per_channel_per_second: float = 1.0
     channel_burst: int = 3
     workspace_per_minute: int = 300
+    workspace_burst: int | None = None  # calls at once before the workspace limit bites (default: a minute's)
 
 
 @dataclass
@@ -400,7 +401,8 @@ class SlackWebApi:
             return None
         now = time.monotonic()
         buckets = self._state.buckets
-        workspace = buckets.setdefault("*", _TokenBucket(limits.workspace_per_minute / 60, limits.workspace_per_minute))
+        burst = limits.workspace_burst or limits.workspace_per_minute
+        workspace = buckets.setdefault("*", _TokenBucket(limits.workspace_per_minute / 60, burst))
         channel = buckets.setdefault(
             "#" + str(args.get("channel")), _TokenBucket(limits.per_channel_per_second, limits.channel_burst)
         )
