@@ -12,7 +12,10 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.listeners import register_listeners
+from bot.logs import ContextExecutor
 from bot.slack_retry import SafeConnectionRetryHandler
+
+LISTENER_THREADS = 10  # Bolt's own default
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -41,6 +44,7 @@ def create_app(settings: Settings, engine: Engine, *, verify_token: bool = True)
         signing_secret=settings.slack_signing_secret or "",
         token_verification_enabled=verify_token,
         process_before_response=False,
+        listener_executor=ContextExecutor(max_workers=LISTENER_THREADS),  # listeners log with their request's id
     )
 
     def inject_engine(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name

@@ -48,6 +48,8 @@ from urllib.parse import parse_qsl
 
 from slack_sdk.signature import Clock
 
+from bot import logs
+
 logger = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -188,6 +190,7 @@ class SlackGuard:
         self.clock = clock or Clock()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        logs.new_request_id()  # every line this request causes carries it
         try:
             body = self._admit(environ)
         except Refused as refusal:
