@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import logs
 from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.usage.formats import FORMATS
 from storage import liveness
@@ -47,9 +47,36 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import create_app
     from bot.otlp.receiver import receiver_for_slack
     from bot.scheduler.process import lead_in_background
-    from bot.serve import serve_http_forever, serve_otlp_in_background, serve_socket_mode
+    from bot.serve import WebProcess, serve_http_forever, serve_otlp_in_background, serve_socket_mode, serve_workers
 
     require_slack(settings, serving=True)
+    if args.workers < 1:
+        raise CliError("--workers must be at least 1")
+    if args.workers > 1 and settings.slack_app_token:
+        raise CliError("--workers needs HTTP mode: Socket Mode (SLACK_APP_TOKEN is set) runs in one process")
+    if args.workers > 1:
+        from bot.services.publication import publish_closed
+
+        # The parent migrates, then holds no connection and runs no thread across the forks: each web process
+        # makes its own engine and registers its own heartbeat (storage.liveness), after the fork.
+        engine = make_engine(settings.database_url, pool_size=1, max_overflow=0)
+        migrate(engine)
+        publish_closed(engine)
+        engine.dispose()
+
+        def web_process() -> WebProcess:
+            engine = make_engine(
+                settings.database_url,
+                pool_size=settings.database_pool_size,
+                max_overflow=settings.database_max_overflow,
+            )
+            liveness.start(engine, "serve")
+            app = create_app(settings, engine)
+            otlp = receiver_for_slack(engine, settings.otlp_token, app.client)
+            stop = None if args.no_scheduler else lead_in_background(engine, app.client)  # one leads: leader.py
+            return WebProcess(app, engine, otlp, on_stop=stop.set if stop is not None else None)
+
+        return serve_workers(args.workers, args.port or settings.port, web_process, otlp_on=bool(settings.otlp_token))
     engine = _engine(settings)
     app = create_app(settings, engine)
     otlp = receiver_for_slack(engine, settings.otlp_token, app.client)  # /v1/metrics: 404 without OTLP_TOKEN
@@ -478,6 +505,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-scheduler", action="store_true", help="serve Slack only; run `airetro scheduler` in one other process"
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="HTTP mode: N web processes on the port (restarted if one dies); default 1",
+    )
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser(
@@ -621,7 +655,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    logs.configure(args.verbose)
     try:
         return args.func(args, load_settings())
     except (ConfigError, CliError) as exc:
