@@ -32,14 +32,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import create_engine, make_url, update
+from scratch_db import scratch_database  # beside this script
+from sqlalchemy import update
 
 from bot.app import create_app
 from bot.blocks.prompt import DIDNT_HELP, SKIP_WEEK
@@ -82,25 +81,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-@contextmanager
-def _database(engine_name: str, postgres: str | None, tmp: str, n: int) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a scratch database on the PostgreSQL server (dropped after)."""
-    if engine_name == "sqlite":
-        yield f"sqlite:///{tmp}/bench{n}.db"
-        return
-    name = f"airetro_bench_{os.getpid()}_{n}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
-    try:
-        with admin.connect() as db:
-            db.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            db.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as db:
-            db.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def _clicks(slack: SlackWebApi, users: list, requests: int, kind: str) -> list[bytes]:
@@ -247,7 +227,7 @@ def main() -> None:
             for kind in KINDS:
                 for workers in counts:
                     n += 1
-                    with _database(engine_name, args.postgres, tmp, n) as url:
+                    with scratch_database(engine_name, args.postgres, tmp, f"web{n}") as url:
                         rows.append(_run(engine_name, url, workers, kind, args, tmp))
                     print(f"  done: {engine_name}, {kind}, {workers} web process(es)", flush=True)
     print()
