@@ -66,7 +66,17 @@ def _beat(engine: Engine, key: str, process_id: str) -> None:
     while not stop.wait(BEAT.total_seconds()):
         try:
             with engine.begin() as connection:
-                connection.execute(update(Process).where(Process.id == process_id).values(beat_at=datetime.now(UTC)))
+                now = datetime.now(UTC)
+                beat = connection.execute(
+                    update(Process).where(Process.id == process_id).values(beat_at=now).returning(Process.id)
+                ).first()
+                if beat is None:  # our row was removed (pruned, a database restored): stand up again
+                    connection.execute(
+                        Process.__table__.insert().values(
+                            id=process_id, kind="restored", host=socket.gethostname()[:200], pid=os.getpid(),
+                            started_at=now, beat_at=now,
+                        )
+                    )  # fmt: skip
             failed = 0
         except Exception as error:  # noqa: BLE001 - the next beat tries again; a long gap only means others settle
             failed += 1
@@ -75,6 +85,13 @@ def _beat(engine: Engine, key: str, process_id: str) -> None:
                 with _lock:
                     _registered.pop(key, None)
                 return
+
+
+def forget(engine: Engine) -> None:
+    """Stop counting this process as registered in ``engine``'s database (a test that emptied it): its claims
+    carry no process id from now on, as before it registered."""
+    with _lock:
+        _registered.pop(_key(engine), None)
 
 
 def owner_dead(owner: ColumnElement, now: datetime) -> ColumnElement[bool]:
