@@ -1,8 +1,9 @@
 """Importing token usage and provider activity: the pipeline every format goes through.
 
-A parser (``bot/usage/formats``) yields rows one at a time; they are staged in batches in SQLite TEMP
-tables inside the import's one transaction (keys normalised: e-mails lower-cased; the same key, day
-and model added together, or for a strict format a repeat is an error naming both records). Every
+A parser (``bot/usage/formats``) yields rows one at a time; they are staged in batches in TEMP tables
+inside the import's one transaction (``storage/queries/usage_staging.py``: an executemany each on SQLite, a
+COPY on PostgreSQL; keys normalised: e-mails lower-cased; the same key, day and model added together, or
+for a strict format a repeat is an error naming both records). Every
 distinct key is then resolved to a person once (``bot/services/identities.py``), reading on short
 sessions of its own and asking Slack for unknown e-mails before the import writes anything, so no
 write lock is held while Slack answers. Then the database is locked for writing, the people found are
@@ -12,7 +13,7 @@ nothing that did not change in the source. The touched person-weeks' token summa
 last. A bad record anywhere, in any of the files, raises UsageFileError naming the file and the
 record, and nothing of any file is kept. Every row is checked against ``bot/usage/bounds.py`` as it is
 staged (counts, costs, days, texts; and the import's counts added up), so nothing the database cannot hold
-is refused late by SQLite, unnamed. Memory stays one batch's, whatever the number of rows.
+is refused late by the database, unnamed. Memory stays one batch's, whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ class _Import:
         try:
             for row in rows:
                 self.seq += 1
-                self.counted += check_row(row)  # refused here, by its record, not by SQLite half-way through
+                self.counted += check_row(row)  # refused here, by its record, not by the database half-way through
                 if self.counted > MAX_SUM:
                     raise RecordError(row.ref, f"the import's counts add up past {MAX_SUM:,} (more than can be stored)")
                 trace = (1, file, row.ref if self.strict else None, self.seq)
@@ -208,7 +209,7 @@ class _Import:
         report.usage_records, report.activity_records = staging.staged_counts()
         report.repeated = self.events_read - staging.staged_events()
         if replace_days is not None:
-            staging.clear_days(self.source, [day.isoformat() for day in replace_days])
+            staging.clear_days(self.source, list(replace_days))
         staging.merge(self.source, datetime.now(UTC))
         noted: tuple[int, str] | None = None
         while part := staging.person_weeks_after(noted, SUMMARIES_PER_PASS):

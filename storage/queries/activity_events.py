@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import delete
-from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy import Date, bindparam, delete, text
 from sqlmodel import Session
 
+from storage.dialect import insert
 from storage.models import ActivityEvent
 from storage.queries.activity import FIELDS
 
@@ -23,7 +23,7 @@ def add_events(session: Session, source: str, events: Sequence[tuple[str, str, d
     if not events:
         return
     now = datetime.now(UTC)
-    statement = insert(ActivityEvent.__table__).on_conflict_do_nothing(index_elements=["source", "event_id"])
+    statement = insert(session, ActivityEvent.__table__).on_conflict_do_nothing(index_elements=["source", "event_id"])
     session.connection().execute(
         statement,
         [
@@ -37,12 +37,15 @@ def resum(session: Session, source: str, buckets: Iterable[tuple[str, date]]) ->
     """Make the source's activity record of each (key, day) the sum of its events (the record must exist)."""
     columns = ", ".join(FIELDS)
     sums = ", ".join(f"coalesce(sum(CASE WHEN e.field = '{name}' THEN e.value END), 0)" for name in FIELDS)
-    session.connection().exec_driver_sql(
+    wanted = sorted(set(buckets))
+    if not wanted:
+        return
+    statement = text(
         f"UPDATE activity_records SET ({columns}) = (SELECT {sums} FROM activity_events AS e "
         "WHERE e.source = activity_records.source AND e.person_key = activity_records.person_key "
-        "AND e.day = activity_records.day) WHERE source = ? AND person_key = ? AND day = ?",
-        [(source, key, day.isoformat()) for key, day in sorted(set(buckets))],
-    )
+        "AND e.day = activity_records.day) WHERE source = :source AND person_key = :key AND day = :day"
+    ).bindparams(bindparam("day", type_=Date))  # ISO text on SQLite, a DATE on PostgreSQL
+    session.connection().execute(statement, [{"source": source, "key": key, "day": day} for key, day in wanted])
 
 
 def forget_keys(session: Session, keys: Iterable[str]) -> int:

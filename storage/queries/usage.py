@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import bindparam, delete, func
-from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
+from storage.dialect import insert, thursday_of
 from storage.models import TokenSummary, UsageRecord
 from storage.weeks import week_days, week_key
 
@@ -26,21 +26,15 @@ USAGE_SUMS = (
 )
 _UPDATABLE = ("person_id", *USAGE_SUMS)
 SUMMARIES_PER_CHUNK = 1000
-# The Thursday of a day's ISO week (Monday to Sunday): its ISO week is the day's, so grouping by it
-# groups by week in SQL. SQLite's 'weekday 4' moves forward to the next Thursday (or stays).
-THURSDAY_SQL = "date({}, '-3 days', 'weekday 4')"
-
-
-def thursday(column: object) -> object:
-    return func.date(column, "-3 days", "weekday 4")
 
 
 def week_of_thursday(value: str | date) -> str:
+    """The ISO week of a Thursday as ``thursday_of`` gives it (text on SQLite, a date on PostgreSQL)."""
     return week_key(value if isinstance(value, date) else date.fromisoformat(value))
 
 
-def _upsert_statement() -> object:
-    statement = insert(UsageRecord.__table__)
+def _upsert_statement(session: Session) -> object:
+    statement = insert(session, UsageRecord.__table__)
     return statement.on_conflict_do_update(
         index_elements=["source", "person_key", "day", "model"],
         set_={name: statement.excluded[name] for name in (*_UPDATABLE, "imported_at")},
@@ -61,7 +55,7 @@ def upsert_usage(session: Session, rows: Sequence[dict]) -> None:
         "estimated_cost_usd": 0.0,
         "unknown_cost_tokens": 0,
     }
-    session.connection().execute(_upsert_statement(), [{**defaults, **row, "imported_at": now} for row in rows])
+    session.connection().execute(_upsert_statement(session), [{**defaults, **row, "imported_at": now} for row in rows])
 
 
 # Of one person-day's (source, model) records, those whose tokens count (``bot.usage.overlap``); None: all.
@@ -134,7 +128,8 @@ def _refresh_chunk(session: Session, chunk: list[tuple[int, str]], counted: Coun
     first, last = min(b[0] for b in bounds), max(b[1] for b in bounds)
     people = {person for person, _ in wanted}
     weekly: dict[tuple[int, str], list[tuple]] = {}
-    for person_id, thursday_of_week, *rest in _grouped(session, people, first, last, thursday(UsageRecord.day)):
+    by_week = thursday_of(session, UsageRecord.day)
+    for person_id, thursday_of_week, *rest in _grouped(session, people, first, last, by_week):
         key = (person_id, week_of_thursday(thursday_of_week))
         if key in wanted:
             weekly.setdefault(key, []).append(tuple(rest))
@@ -181,7 +176,7 @@ def _refresh_chunk(session: Session, chunk: list[tuple[int, str]], counted: Coun
         for (person_id, week), w in sorted(totals.items())
     ]
     if values:
-        statement = insert(TokenSummary.__table__)
+        statement = insert(session, TokenSummary.__table__)
         updated = (
             "tokens",
             "cost_usd",
@@ -205,7 +200,7 @@ def _refresh_chunk(session: Session, chunk: list[tuple[int, str]], counted: Coun
 
 def key_person_weeks(session: Session, key: str) -> set[tuple[int, str]]:
     """The (person, ISO week)s that usage records under ``key`` are attributed to."""
-    week_expr = thursday(UsageRecord.day)
+    week_expr = thursday_of(session, UsageRecord.day)
     rows = session.exec(
         select(UsageRecord.person_id, week_expr)
         .where(UsageRecord.person_key == key, UsageRecord.person_id.is_not(None))

@@ -290,6 +290,7 @@ def test_tokens_whose_sum_passes_64_bits_are_refused_at_the_first(seeded, tmp_pa
     assert snapshot(seeded) == before
 
 
+@pytest.mark.sqlite_only("PostgreSQL's count columns are 32-bit until they are widened to BIGINT (issue 13, open)")
 def test_counts_at_the_bound_are_kept_and_their_sums_fit(engine, tmp_path):
     """The bound itself is accepted; events at the bound add up in SQL to an exact integer."""
     at = bounds.MAX_COUNT

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlalchemy import text
-
 from bot.services.usage_import import import_files
+from tests.usage.snapshots import query
 
 
 def _log(i: int, start: str, prompt: int, completion: int, spend: float, user: str = "ada@example.com") -> dict:
@@ -30,15 +29,12 @@ def _page(tmp_path: Path, name: str, logs: list[dict]) -> str:
 
 
 def _day_total(engine) -> tuple:
-    with engine.connect() as db:
-        return tuple(
-            db.execute(
-                text(
-                    "SELECT sum(input_tokens + output_tokens), round(sum(cost_usd), 6), sum(requests) "
-                    "FROM usage_records WHERE source = 'litellm' AND day = '2026-11-10'"
-                )
-            ).one()
-        )
+    [row] = query(
+        engine,
+        "SELECT sum(input_tokens + output_tokens), round(CAST(sum(cost_usd) AS NUMERIC), 6), sum(requests) "
+        "FROM usage_records WHERE source = 'litellm' AND day = '2026-11-10'",
+    )
+    return row
 
 
 def test_two_windows_of_one_day_add_up_and_a_repeated_page_changes_nothing(engine, tmp_path):
