@@ -18,10 +18,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.privacy import PRIVACY_FLOOR
+
+# Token, request and activity counts: 64-bit on PostgreSQL (a record may count up to 10^12, sums more); SQLite's
+# INTEGER is 64-bit already. Migration 0013 widened them.
+COUNT = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Team(SQLModel, table=True):
@@ -172,14 +176,16 @@ class UsageRecord(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="people.id", index=True, ondelete="CASCADE")
     day: date = Field(index=True)
     model: str
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
+    input_tokens: int = Field(default=0, sa_type=COUNT)
+    output_tokens: int = Field(default=0, sa_type=COUNT)
+    cache_read_tokens: int = Field(default=0, sa_type=COUNT)
+    cache_write_tokens: int = Field(default=0, sa_type=COUNT)
     cost_usd: float = 0.0  # reported, or estimated from list prices (the estimated part below)
     estimated_cost_usd: float = 0.0  # the part of cost_usd estimated from list prices (the source had none)
-    unknown_cost_tokens: int = 0  # tokens whose cost is unknown (no dollars, and a model without list prices)
-    requests: int = 0  # model requests, where the source reports them
+    unknown_cost_tokens: int = Field(
+        default=0, sa_type=COUNT
+    )  # tokens whose cost is unknown (no dollars, and a model without list prices)
+    requests: int = Field(default=0, sa_type=COUNT)  # model requests, where the source reports them
     imported_at: datetime
 
 
@@ -200,14 +206,14 @@ class UsageEvent(SQLModel, table=True):
     person_key: str
     day: date
     model: str
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
+    input_tokens: int = Field(default=0, sa_type=COUNT)
+    output_tokens: int = Field(default=0, sa_type=COUNT)
+    cache_read_tokens: int = Field(default=0, sa_type=COUNT)
+    cache_write_tokens: int = Field(default=0, sa_type=COUNT)
     cost_usd: float = 0.0
     estimated_cost_usd: float = 0.0
-    unknown_cost_tokens: int = 0
-    requests: int = 0
+    unknown_cost_tokens: int = Field(default=0, sa_type=COUNT)
+    requests: int = Field(default=0, sa_type=COUNT)
     imported_at: datetime
 
 
@@ -223,17 +229,17 @@ class ActivityRecord(SQLModel, table=True):
     person_key: str
     person_id: int | None = Field(default=None, foreign_key="people.id", index=True, ondelete="CASCADE")
     day: date = Field(index=True)
-    sessions: int = 0
-    lines_added: int = 0
-    lines_removed: int = 0
-    commits: int = 0
-    pull_requests: int = 0
-    tool_accepted: int = 0
-    tool_rejected: int = 0
-    interactions: int = 0  # prompts / chat requests started (Copilot, Cursor)
-    code_generations: int = 0  # code suggestions or generations shown
-    code_acceptances: int = 0  # of which accepted
-    agent_requests: int = 0  # requests in agent mode
+    sessions: int = Field(default=0, sa_type=COUNT)
+    lines_added: int = Field(default=0, sa_type=COUNT)
+    lines_removed: int = Field(default=0, sa_type=COUNT)
+    commits: int = Field(default=0, sa_type=COUNT)
+    pull_requests: int = Field(default=0, sa_type=COUNT)
+    tool_accepted: int = Field(default=0, sa_type=COUNT)
+    tool_rejected: int = Field(default=0, sa_type=COUNT)
+    interactions: int = Field(default=0, sa_type=COUNT)  # prompts / chat requests started (Copilot, Cursor)
+    code_generations: int = Field(default=0, sa_type=COUNT)  # code suggestions or generations shown
+    code_acceptances: int = Field(default=0, sa_type=COUNT)  # of which accepted
+    agent_requests: int = Field(default=0, sa_type=COUNT)  # requests in agent mode
     imported_at: datetime
 
 
@@ -254,7 +260,7 @@ class ActivityEvent(SQLModel, table=True):
     person_key: str
     day: date
     field: str
-    value: int = 0
+    value: int = Field(default=0, sa_type=COUNT)
     imported_at: datetime
 
 
@@ -279,10 +285,10 @@ class TokenSummary(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
     week: str
-    tokens: int
+    tokens: int = Field(sa_type=COUNT)
     cost_usd: float  # reported, plus estimated from list prices where a source had no dollars
     estimated_cost_usd: float = 0.0  # the estimated part of cost_usd
-    unknown_cost_tokens: int = 0  # tokens whose cost nobody knows (not in cost_usd)
+    unknown_cost_tokens: int = Field(default=0, sa_type=COUNT)  # tokens whose cost nobody knows (not in cost_usd)
     sources: str = ""  # the sources whose tokens counted, comma-separated
     top_model: str | None = None
     updated_at: datetime

@@ -25,6 +25,7 @@ from storage.queries import activity as aq
 from storage.queries import identities as iq
 from storage.queries import teams as tq
 from storage.queries import usage as uq
+from storage.queries.usage_staging import lock_usage_writes
 
 EmailLookup = Callable[[str], str | None]  # e-mail → Slack user ID, or None if Slack knows no such user
 
@@ -117,6 +118,7 @@ def map_key(engine: Engine, key: str, slack_user_id: str) -> Reattributed:
     if not keys.is_slack_id(slack_user_id):
         raise ValueError(f"{slack_user_id!r} is not a Slack user ID (like U0123ABCD)")
     with session_scope(engine) as session:
+        lock_usage_writes(session)  # an import running now recomputes its summaries after this, or before
         old = iq.get_mapping(session, stored)
         previous = _slack_id_of(session, old.person_id) if old is not None else None
         person = tq.upsert_person(session, slack_user_id)
@@ -130,6 +132,7 @@ def unmap_key(engine: Engine, key: str) -> Reattributed:
     LookupError if the key is not mapped."""
     stored = keys.normalise(key)
     with session_scope(engine) as session:
+        lock_usage_writes(session)
         old = iq.get_mapping(session, stored)
         if old is None:
             raise LookupError(f"{stored!r} is not mapped (see `airetro identities list`)")

@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, CursorResult
+from sqlalchemy import Connection, CursorResult, text
+from sqlmodel import Session
 
 from storage.dialect import dialect_name, sql_text, thursday_of
 from storage.queries.activity import FIELDS as ACTIVITY_FIELDS
@@ -37,6 +38,14 @@ EVENT_GRAIN = ("event_id",)
 TABLES = ("stage_usage", "stage_activity", "stage_events", "stage_keys", "stage_weeks")
 _EVENT_COLUMNS = ("event_id", "person_key", "day", "model", *USAGE_SUMS)
 IMPORT_LOCK = 7_402_611_339  # pg_advisory_xact_lock key: "airetro usage writes" (migrations: ..337, leader: ..338)
+
+
+def lock_usage_writes(bind: Connection | Session) -> None:
+    """Wait for, then hold to the commit, the right to write usage and recompute token summaries: imports and
+    identity (un)mapping take turns, so each recomputes summaries from the others' committed rows. PostgreSQL: a
+    transaction-level advisory lock. SQLite: nothing to do (one writer at a time already)."""
+    if dialect_name(bind) == "postgresql":
+        bind.execute(text(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK})"))
 
 
 @dataclass(frozen=True)
@@ -237,7 +246,7 @@ class _Postgres:
         """Imports take turns from here to their commit (a transaction-level advisory lock): an import's token
         summaries are then recomputed from every earlier import's committed rows. Other writers are not held up
         (PostgreSQL locks rows)."""
-        self.staging.connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK})")
+        lock_usage_writes(self.staging.connection)
 
     @staticmethod
     def day(value: date) -> date:

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import date, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import insert, text
 
 from bot.cli import main
 from bot.services.identities import map_key, unmap_key
 from bot.services.usage_import import import_rows, slack_email_lookup
 from bot.usage.rows import ActivityRow, UsageRow
 from storage.engine import make_engine
+from storage.models import UsageRecord
+from storage.queries.usage_staging import lock_usage_writes
 from tests.conftest import SIGNING_SECRET, TOKEN
 from tests.usage.snapshots import query, snapshot, summaries
 
@@ -129,6 +133,38 @@ def test_mapping_later_attributes_the_rows_already_imported_and_unmapping_detach
     assert summaries(engine) == {}
     assert query(engine, "SELECT count(*) FROM usage_records WHERE person_id IS NULL") == [(2,)]
     assert query(engine, "SELECT count(*) FROM activity_records WHERE person_id IS NULL") == [(1,)]
+
+
+def test_a_mapping_waits_for_an_import_in_progress_and_counts_its_rows(engine, engine_name):
+    """PostgreSQL: imports and mappings take turns on the usage writes (SQLite has one writer at a time anyway).
+    Without it, the mapping would recompute ada's week before the import's rows were committed, and lose them."""
+    if engine_name != "postgresql":
+        pytest.skip("SQLite lets one writer at a time: there is nothing to take turns on")
+    import_rows(engine, "x", [_u(KEY)])  # one record of the key, already there
+    with engine.connect() as importing:
+        lock_usage_writes(importing)  # an import under way holds the usage writes until its commit ...
+        importing.execute(
+            insert(UsageRecord).values(
+                source="x", person_key=KEY, day=MON + timedelta(days=1), model="m", input_tokens=50,
+                output_tokens=0, cache_read_tokens=0, cache_write_tokens=0, cost_usd=0.5, estimated_cost_usd=0.0,
+                unknown_cost_tokens=0, requests=1, imported_at=datetime.now(UTC),
+            )
+        )  # fmt: skip
+        mapping = threading.Thread(target=map_key, args=(engine, KEY, ADA))
+        mapping.start()
+        with engine.connect() as watching:  # ... so the mapping waits for it (bounded: 10 s)
+            for _ in range(200):
+                waiting = watching.execute(
+                    text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                ).scalar()
+                if waiting:
+                    break
+                time.sleep(0.05)
+        assert waiting == 1 and mapping.is_alive()
+        importing.commit()
+    mapping.join(timeout=10)
+    assert not mapping.is_alive()
+    assert summaries(engine) == {(ADA, "2026-W47"): (150, 1.5, "m")}  # both records: the committed import counted
 
 
 def test_unmapping_an_email_gives_its_rows_back_to_the_person_it_names(engine):
