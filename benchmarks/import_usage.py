@@ -1,8 +1,10 @@
 """Benchmark the usage import on a generated file and show its memory stays bounded.
 
     .venv/bin/python benchmarks/import_usage.py [--rows 1000000] [--format csv|litellm] [--small 100000]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:55432/postgres]
 
-Writes a file of N rows (streamed to disk) in a temp dir, imports it into a fresh SQLite database and
+Writes a file of N rows (streamed to disk) in a temp dir, imports it into a fresh database (a SQLite file, or
+with ``--postgres`` a scratch database on that server, created and dropped by the run) and
 prints rows/s and peak memory: the Python heap's peak (tracemalloc, in a second import into another
 fresh database, as tracing slows Python down) and the process's peak resident size (ru_maxrss, of the
 untraced imports). It does the same for ``--small`` rows first, each size in a process of its own, so
@@ -33,6 +35,11 @@ from pathlib import Path
 
 from bot.services.usage_import import ImportReport, import_files
 from storage.engine import make_engine, migrate
+
+try:
+    from benchmarks.scratch_db import scratch_database
+except ModuleNotFoundError:  # run as a script: its folder is on the path
+    from scratch_db import scratch_database
 
 USERS = 1000
 MODELS = ("claude-sonnet-4-5", "gpt-4.1", "claude-haiku-4-5", "gpt-4.1-mini")
@@ -102,9 +109,9 @@ def _lookup(email: str) -> str | None:
     return _slack_id(int(email[4:8])) if email.startswith("user") else None
 
 
-def _import(db: Path, fmt: str, path: Path, times: int = 1) -> tuple[ImportReport, list[float]]:
-    """Import ``path`` ``times`` times into ``db``; the report and each import's seconds."""
-    engine = make_engine(f"sqlite:///{db}")
+def _import(url: str, fmt: str, path: Path, times: int = 1) -> tuple[ImportReport, list[float]]:
+    """Import ``path`` ``times`` times into the database at ``url``; the report and each import's seconds."""
+    engine = make_engine(url)
     migrate(engine)
     seconds = []
     try:
@@ -117,7 +124,7 @@ def _import(db: Path, fmt: str, path: Path, times: int = 1) -> tuple[ImportRepor
         engine.dispose()
 
 
-def measure(fmt: str, rows: int) -> dict:
+def measure(fmt: str, rows: int, postgres: str | None = None) -> dict:
     """Generate; import untraced, then again into the same database (nothing changes: every row replaced)
     for the rates and ru_maxrss; import traced into a fresh database for the heap peak."""
     with tempfile.TemporaryDirectory(prefix="airetro-bench-") as tmp:
@@ -126,13 +133,17 @@ def measure(fmt: str, rows: int) -> dict:
         (write_csv if fmt == "csv" else write_litellm)(path, rows)
         generated = time.perf_counter() - t0
         baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        report, (elapsed, again) = _import(Path(tmp) / "a.db", fmt, path, times=2)
+        engine_name = "postgresql" if postgres else "sqlite"
+        with scratch_database(engine_name, postgres, tmp, "import_a") as url:
+            report, (elapsed, again) = _import(url, fmt, path, times=2)
         maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         tracemalloc.start()
-        _import(Path(tmp) / "b.db", fmt, path)
+        with scratch_database(engine_name, postgres, tmp, "import_b") as url:
+            _import(url, fmt, path)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return {
+            "engine": engine_name,
             "format": fmt,
             "rows": report.rows,
             "file_mib": path.stat().st_size / 2**20,
@@ -149,16 +160,18 @@ def measure(fmt: str, rows: int) -> dict:
         }
 
 
-def _child(fmt: str, rows: int) -> dict:
+def _child(fmt: str, rows: int, postgres: str | None) -> dict:
     """``measure`` in a process of its own, so ru_maxrss is this size's alone."""
     command = [sys.executable, __file__, "--single", "--format", fmt, "--rows", str(rows)]
+    command += ["--postgres", postgres] if postgres else []
     done = subprocess.run(command, capture_output=True, text=True, check=True, env={**os.environ})
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _line(m: dict) -> str:
     return (
-        f"{m['format']:>7} {m['rows']:>10,} rows ({m['file_mib']:,.0f} MiB file) → {m['records']:>9,} records: "
+        f"{m['engine']:>10} {m['format']:>7} {m['rows']:>10,} rows ({m['file_mib']:,.0f} MiB file) → "
+        f"{m['records']:>9,} records: "
         f"{m['import_s']:6.1f} s = {m['rows_per_s']:>8,.0f} rows/s (re-import {m['reimport_s']:.1f} s); "
         f"peak Python heap (tracemalloc) "
         f"{m['tracemalloc_peak_mib']:5.1f} MiB; peak RSS (ru_maxrss) {m['maxrss_mib']:6.1f} MiB "
@@ -171,13 +184,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--format", choices=("csv", "litellm"), default="csv")
     parser.add_argument("--small", type=int, default=100_000, help="the smaller run to compare with (0: none)")
+    parser.add_argument("--postgres", help="a PostgreSQL server's URL: import there instead of into SQLite")
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.single:
-        print(json.dumps(measure(args.format, args.rows)))
+        print(json.dumps(measure(args.format, args.rows, args.postgres)))
         return
     runs = [n for n in (args.small, args.rows) if n]
-    results = [_child(args.format, n) for n in runs]
+    results = [_child(args.format, n, args.postgres) for n in runs]
     for result in results:
         print(_line(result))
     if len(results) == 2:
