@@ -58,6 +58,7 @@ from bot.standin.web_api import SlackWebApi, users_from
 from storage.engine import make_engine, migrate, session_scope
 from storage.queries import teams as tq
 from tests.conftest import CHANNEL, NAMES, SIGNING_SECRET, TOKEN
+from tests.listeners.payments import GOOD
 from tests.listeners.test_setup import fill, prefilled
 
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
@@ -65,17 +66,6 @@ ADA, GRACE, LINUS, MARGARET, KEN, OLGA, ZED = (f"U0USER{i:03d}" for i in range(1
 LOST_ACK_AFTER = 2.5  # seconds: Bolt answers 404 after its 3 s ack timeout when an ack is lost
 COMMAND_EXAMPLES = 300
 PAYLOAD_EXAMPLES = 60  # per payload shape (13 shapes)
-GOOD = {
-    "what": "Claude Code wrote the migration tests",
-    "outcome": "tests",
-    "time_saved": "1h_2h",
-    "quality": "better",
-    "counterfactual": "later",
-    "tool": "claude_code",
-    "link": None,
-    "sharing": "private",
-}
-
 
 # -- the world, once per module ------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ team, zed is in no team and manages nothing.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -18,50 +17,15 @@ from bot.schedule_spec import local_week, parse_tz
 from bot.services import prompts, teams
 from bot.services.usage_import import import_usage_csv
 from bot.standin.inbound import app_home_opened_event, view_block_actions_payload
-from bot.standin.web_api import FakeUser, users_from
 from storage.engine import session_scope
 from storage.models import Cycle, Delivery, Digest, Moment, Person, Team
 from storage.queries import teams as tq
 from storage.weeks import week_days
 from tests.blockkit_limits import view_problems
-from tests.conftest import CHANNEL, NAMES, action_ids, block_texts, close_week, drain, write_csv
+from tests.conftest import CHANNEL, action_ids, block_texts, close_week, drain, write_csv
+from tests.listeners.payments import ADA, GOOD, GRACE, KEN, LINUS
 
-ADA, GRACE, LINUS, MARGARET, KEN, OLGA, ZED = (f"U0USER{i:03d}" for i in range(1, 8))
 MANAGER_BUTTONS = {HOME_SETUP, HOME_PREVIEW, HOME_POST}
-GOOD = {
-    "what": "Claude Code wrote the migration tests",
-    "outcome": "tests",
-    "time_saved": "1h_2h",
-    "quality": "better",
-    "counterfactual": "later",
-    "tool": "claude_code",
-    "link": None,
-    "sharing": "private",
-}
-
-
-pytestmark = pytest.mark.usefixtures("midweek")
-
-
-@pytest.fixture
-def users() -> list[FakeUser]:
-    everyone = users_from([*NAMES, "olga", "zed"])
-    everyone[5] = dataclasses.replace(everyone[5], is_admin=True)
-    return everyone
-
-
-@pytest.fixture
-def team(engine, users):
-    spec = teams.team_spec("Payments", CHANNEL, [u.id for u in users[:5]], "Europe/Berlin", "mon 10:00", "fri 16:00", 3)
-    created = teams.create_team(engine, spec)
-    with session_scope(engine) as session:
-        tq.set_team_managers(session, created.id, [GRACE])
-    return created
-
-
-@pytest.fixture
-def prompted(engine, app, team, http):
-    return prompts.send_prompts(engine, app.client, team)
 
 
 def _mine(user_id: str):

@@ -23,21 +23,9 @@ from storage.models import Delivery, Digest, Moment, Person, Team
 from storage.queries import teams as tq
 from storage.weeks import week_days
 from tests.conftest import CHANNEL, NAMES, block_texts, close_week, drain, write_csv
+from tests.listeners.payments import ADA, GOOD, GRACE, KEN, LINUS, MARGARET, OLGA, ZED
 
-ADA, GRACE, LINUS, MARGARET, KEN, OLGA, ZED, MIA = (f"U0USER{i:03d}" for i in range(1, 9))
-GOOD = {
-    "what": "Claude Code wrote the migration tests",
-    "outcome": "tests",
-    "time_saved": "1h_2h",
-    "quality": "better",
-    "counterfactual": "later",
-    "tool": "claude_code",
-    "link": None,
-    "sharing": "private",
-}
-
-
-pytestmark = pytest.mark.usefixtures("midweek")
+MIA = "U0USER008"  # manages Search
 
 
 @pytest.fixture

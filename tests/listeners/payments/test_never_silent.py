@@ -9,7 +9,6 @@ modal is open, by DM once it has closed.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 
@@ -19,48 +18,9 @@ from sqlmodel import Session, select
 
 from bot.blocks.home import HOME_LOG, HOME_PREVIEW, HOME_SETUP
 from bot.blocks.prompt import DIDNT_HELP, LOG_MOMENT, SKIP_WEEK
-from bot.services import prompts, teams
 from bot.standin.inbound import block_actions_payload, find_button, slash_command_fields
-from bot.standin.web_api import FakeUser, users_from
-from storage.engine import session_scope
 from storage.models import Delivery, Moment, Person
-from storage.queries import teams as tq
-from tests.conftest import CHANNEL, NAMES
-
-ADA, GRACE, LINUS, MARGARET, KEN, OLGA, ZED = (f"U0USER{i:03d}" for i in range(1, 8))
-GOOD = {
-    "what": "Claude Code wrote the migration tests",
-    "outcome": "tests",
-    "time_saved": "1h_2h",
-    "quality": "better",
-    "counterfactual": "later",
-    "tool": "claude_code",
-    "link": None,
-    "sharing": "private",
-}
-
-pytestmark = pytest.mark.usefixtures("midweek")
-
-
-@pytest.fixture
-def users() -> list[FakeUser]:
-    everyone = users_from([*NAMES, "olga", "zed"])
-    everyone[5] = dataclasses.replace(everyone[5], is_admin=True)
-    return everyone
-
-
-@pytest.fixture
-def team(engine, users):
-    spec = teams.team_spec("Payments", CHANNEL, [u.id for u in users[:5]], "Europe/Berlin", "mon 10:00", "fri 16:00", 3)
-    created = teams.create_team(engine, spec)
-    with session_scope(engine) as session:
-        tq.set_team_managers(session, created.id, [GRACE])
-    return created
-
-
-@pytest.fixture
-def prompted(engine, app, team, http):
-    return prompts.send_prompts(engine, app.client, team)
+from tests.listeners.payments import ADA, GOOD, GRACE, LINUS
 
 
 def dm_to(slack, user_id: str, containing: str, timeout: float = 5.0) -> str:
