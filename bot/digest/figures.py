@@ -30,12 +30,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from statistics import median
 from typing import TYPE_CHECKING
 
 from bot import vocabulary as v
 from storage.privacy import PRIVACY_FLOOR
+from storage.queries.activity import ActivityTotals
+from storage.queries.cohort import SHARED, CohortTotals, MemberGroup, MomentKind, SharedMoment
 
 if TYPE_CHECKING:
     from bot.digest.trend import Trend
@@ -176,15 +178,47 @@ class DigestFigures:
         return median(self.respondent_hours) if self.respondent_hours else None
 
 
-def _ordered_counts(values: Sequence[str], vocabulary: Mapping[str, str]) -> dict[str, int]:
-    counts = Counter(values)
-    return {key: counts[key] for key in vocabulary if counts[key]}
-
-
 def sum_activity(activities: Iterable[ActivityData | None]) -> ActivityData | None:
     """The sum of the activity reported; None when there is none at all."""
     present = [a for a in activities if a is not None]
     return sum(present, ActivityData()) if present else None
+
+
+def totals_of(members: Sequence[MemberWeekData]) -> CohortTotals:
+    """``members`` added up as the database adds a cohort up (``storage.queries.cohort``): for a cohort held
+    in memory (the org roll-up's "Other" teams, a week as it was)."""
+    groups: dict[tuple[str, bool, bool], list[MemberWeekData]] = {}
+    for m in members:
+        groups.setdefault((m.answer, m.prompted, bool(m.moments)), []).append(m)
+    moments = [moment for member in members for moment in member.moments]
+    kinds = Counter((m.outcome, m.time_saved, m.quality, m.counterfactual) for m in moments)
+    activity = [m.activity for m in members if m.activity is not None]
+    total = sum(activity, ActivityData()) if activity else None
+    return CohortTotals(
+        groups=tuple(
+            MemberGroup(
+                answer,
+                prompted,
+                logged,
+                len(group),
+                with_tokens=sum(1 for m in group if m.tokens),
+                with_usage=sum(1 for m in group if m.tokens or m.cost_usd),
+                tokens=sum(m.tokens for m in group),
+                cost_usd=sum(m.cost_usd for m in group),
+                estimated_cost_usd=sum(m.estimated_cost_usd for m in group),
+                unknown_cost_tokens=sum(m.unknown_cost_tokens for m in group),
+            )  # fmt: skip
+            for (answer, prompted, logged), group in groups.items()
+        ),
+        hours=tuple((a, h, n) for (a, h), n in Counter((m.answer, m.hours_saved) for m in members).items()),
+        kinds=tuple(MomentKind(*kind, count) for kind, count in kinds.items()),
+        usage_sources=tuple(sorted({s for m in members for s in m.sources})),
+        activity_members=len(activity),
+        activity=None if total is None else ActivityTotals(**{**asdict(total), "sources": total.sources}),
+        shared=tuple(
+            SharedMoment(m.what, m.link, m.outcome, m.sharing, m.author or "") for m in moments if m.sharing in SHARED
+        ),
+    )
 
 
 def compute_digest(
@@ -195,18 +229,40 @@ def compute_digest(
     *,
     share_free_text: bool = True,
 ) -> DigestFigures:
-    """The team-week's figures over its cohort ``members``, held to the privacy floor (see above);
+    """The team-week's figures over its cohort ``members`` (see ``figures_of``)."""
+    return figures_of(team, week, totals_of(members), min_respondents, share_free_text=share_free_text)
+
+
+def _activity_data(totals: ActivityTotals) -> ActivityData:
+    return ActivityData(
+        totals.sessions, totals.lines_added, totals.lines_removed, totals.commits, totals.pull_requests,
+        totals.code_generations, totals.code_acceptances, totals.agent_requests, totals.sources,
+    )  # fmt: skip
+
+
+def figures_of(
+    team: str,
+    week: str,
+    totals: CohortTotals,
+    min_respondents: int,
+    *,
+    share_free_text: bool = True,
+) -> DigestFigures:
+    """The team-week's figures from its cohort's ``totals``, held to the privacy floor (see above);
     ``share_free_text=False`` (the team's setting) keeps every highlight out."""
     min_respondents = floor_of(min_respondents)
-    answers = Counter(m.answer for m in members)
+    answers: Counter[str] = Counter()
+    for g in totals.groups:
+        answers[g.answer] += g.members
     responded = answers[v.HELPED] + answers[v.DIDNT_HELP] + answers[v.SKIPPED]
     respondents = answers[v.HELPED] + answers[v.DIDNT_HELP]
+    members = sum(g.members for g in totals.groups)
     base = {
         "team": team,
         "week": week,
         "min_respondents": min_respondents,
-        "members": len(members),
-        "prompted": sum(1 for m in members if m.prompted),
+        "members": members,
+        "prompted": sum(g.members for g in totals.groups if g.prompted),
         "responded": responded,
         "respondents": respondents,
         "helped": answers[v.HELPED],
@@ -214,63 +270,74 @@ def compute_digest(
         "skipped": answers[v.SKIPPED],
     }
     if respondents < min_respondents:
-        small = 0 < len(members) < min_respondents  # "1 of 1 answered" would say what that one person did
+        small = 0 < members < min_respondents  # "1 of 1 answered" would say what that one person did
         return DigestFigures(**base, suppressed=True, small_cohort=small)
 
-    moments = [moment for member in members for moment in member.moments]
-    hours_saved = sum(v.HOURS_SAVED[m.time_saved] for m in moments)
-    usage_members = sum(1 for m in members if m.tokens or m.cost_usd)
+    kinds = totals.kinds
+    moments = sum(k.count for k in kinds)
+    hours_saved = sum(v.HOURS_SAVED[k.time_saved] * k.count for k in kinds)
+    usage_members = sum(g.with_usage for g in totals.groups)
     usage_withheld = 0 < usage_members < min_respondents
-    activity_members = sum(1 for m in members if m.activity is not None)
-    activity_withheld = 0 < activity_members < min_respondents
+    activity_withheld = 0 < totals.activity_members < min_respondents
+    # volume without value: no reported outcome (nothing logged, or "AI didn't help")
+    idle = [g for g in totals.groups if not g.logged or g.answer == v.DIDNT_HELP]
+    valued = [g for g in totals.groups if g.logged and g.answer != v.DIDNT_HELP]
     if usage_withheld:  # one or two people's usage is theirs alone, not a team figure
-        members = [
-            replace(m, tokens=0, cost_usd=0.0, estimated_cost_usd=0.0, unknown_cost_tokens=0, sources=())
-            for m in members
-        ]
-    tokens = sum(m.tokens for m in members)
-    cost = sum(m.cost_usd for m in members)
-    unknown = sum(m.unknown_cost_tokens for m in members)
-    idle_tokens = sum(m.tokens for m in members if m.without_value)
-    split = (
-        sum(1 for m in members if m.tokens and m.without_value),
-        sum(1 for m in members if m.tokens and not m.without_value),
-    )
-    loggers = sum(1 for m in members if m.moments)
+        tokens, cost, estimated, unknown, idle_tokens, split, sources = 0, 0.0, 0.0, 0, 0, (0, 0), ()
+    else:
+        tokens = sum(g.tokens for g in totals.groups)
+        cost = sum(g.cost_usd for g in totals.groups)
+        estimated = sum(g.estimated_cost_usd for g in totals.groups)
+        unknown = sum(g.unknown_cost_tokens for g in totals.groups)
+        idle_tokens = sum(g.tokens for g in idle)
+        split = (sum(g.with_tokens for g in idle), sum(g.with_tokens for g in valued))
+        sources = totals.usage_sources
+    loggers = sum(g.members for g in totals.groups if g.logged)
     highlights = tuple(
         Highlight(m.what, m.link, m.outcome, m.author if m.sharing == "named" else None)
-        for m in moments
+        for m in totals.shared
         if share_free_text and (m.sharing == "named" or (m.sharing == "anonymous" and loggers >= min_respondents))
     )
     share_hidden = bool(tokens) and share_discloses(split, min_respondents)
+    spread = sorted(
+        hours if answer == v.HELPED else 0.0
+        for answer, hours, n in totals.hours
+        if answer in _SUBSTANTIVE
+        for _ in range(n)
+    )
     return DigestFigures(
         **base,
         suppressed=False,
-        moments=len(moments),
-        outcomes=_ordered_counts([m.outcome for m in moments], v.OUTCOMES),
+        moments=moments,
+        outcomes=_ordered_kinds(kinds, "outcome", v.OUTCOMES),
         hours_saved=hours_saved,
-        respondent_hours=tuple(
-            sorted(m.hours_saved if m.answer == v.HELPED else 0.0 for m in members if m.answer in _SUBSTANTIVE)
-        ),
-        quality=_ordered_counts([m.quality for m in moments], v.QUALITY),
-        would_not_have_happened=sum(1 for m in moments if m.counterfactual == v.WOULD_NOT_HAVE_HAPPENED),
-        would_have_happened_later=sum(1 for m in moments if m.counterfactual == "later"),
-        friction=sum(1 for m in moments if m.time_saved == v.FRICTION_TIME),
+        respondent_hours=tuple(spread),
+        quality=_ordered_kinds(kinds, "quality", v.QUALITY),
+        would_not_have_happened=sum(k.count for k in kinds if k.counterfactual == v.WOULD_NOT_HAVE_HAPPENED),
+        would_have_happened_later=sum(k.count for k in kinds if k.counterfactual == "later"),
+        friction=sum(k.count for k in kinds if k.time_saved == v.FRICTION_TIME),
         highlights=highlights,
         tokens=tokens,
         cost_usd=cost,
         tokens_without_value=0 if share_hidden else idle_tokens,
         token_weeks_split=(0, 0) if share_hidden else split,
-        tokens_per_outcome=tokens / len(moments) if moments and tokens else None,
+        tokens_per_outcome=tokens / moments if moments and tokens else None,
         # dollars per outcome and per $100 only when every token's cost is known (else they would be too low)
-        cost_per_outcome=cost / len(moments) if moments and cost and not unknown else None,
+        cost_per_outcome=cost / moments if moments and cost and not unknown else None,
         hours_per_100_usd=hours_saved / cost * 100 if cost and not unknown else None,
-        estimated_cost_usd=sum(m.estimated_cost_usd for m in members),
+        estimated_cost_usd=estimated,
         unknown_cost_tokens=unknown,
-        usage_sources=tuple(sorted({s for m in members for s in m.sources})),
+        usage_sources=tuple(sources),
         tokens_without_value_share=idle_tokens / tokens if tokens and not share_hidden else None,
-        activity=None if activity_withheld else sum_activity(m.activity for m in members),
+        activity=None if activity_withheld or totals.activity is None else _activity_data(totals.activity),
         usage_withheld=usage_withheld,
         activity_withheld=activity_withheld,
         share_withheld=share_hidden,
     )
+
+
+def _ordered_kinds(kinds: Sequence[MomentKind], choice: str, vocabulary: Mapping[str, str]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for kind in kinds:
+        counts[getattr(kind, choice)] += kind.count
+    return {key: counts[key] for key in vocabulary if counts[key]}

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from bot import vocabulary as v
-from bot.digest.figures import ActivityData, DigestFigures, MemberWeekData, MomentData, compute_digest
+from bot.digest.figures import ActivityData, DigestFigures, MemberWeekData, MomentData, figures_of
 from bot.digest.progress import Progress
 from bot.digest.stored import from_stored, to_stored
 from bot.schedule_spec import cycle_week_at, occurrence, parse_tz
@@ -38,6 +38,7 @@ from storage.queries import cycles as cq
 from storage.queries import published as pq
 from storage.queries import teams as tq
 from storage.queries.activity import ActivityTotals, activity_by_person_week
+from storage.queries.cohort import cohort_totals
 from storage.queries.usage import token_summaries
 from storage.weeks import week_days, week_key
 
@@ -147,10 +148,8 @@ def _usage_through(session: Session, team_id: int, week: str) -> str | None:
 
 def compute_week(session: Session, team: Team, week: str) -> DigestFigures:
     """The team-week's figures over its cohort, as the data is now: what publishing stores."""
-    figures = compute_digest(
-        team.name, week, cohort_data(session, team.id, week), team.min_respondents,
-        share_free_text=team.share_free_text,
-    )  # fmt: skip
+    totals = cohort_totals(session, team.id, week, v.HOURS_SAVED)
+    figures = figures_of(team.name, week, totals, team.min_respondents, share_free_text=team.share_free_text)
     if figures.tokens and not figures.usage_withheld:
         figures = replace(figures, usage_through=_usage_through(session, team.id, week))
     return figures
