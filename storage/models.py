@@ -117,10 +117,11 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("cycle_id", "person_id", name="uq_delivery_cycle_person"),
         UniqueConstraint("person_id", "week", name="uq_delivery_person_week"),
+        Index("ix_deliveries_cycle_answer", "cycle_id", "person_id", "answer", "state"),  # a cohort's answers
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    cycle_id: int = Field(foreign_key="cycles.id", index=True, ondelete="CASCADE")
+    cycle_id: int = Field(foreign_key="cycles.id", ondelete="CASCADE")
     person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
     week: str  # the cycle's ISO week, here too so that a person has one delivery per week in all teams
     state: str = "claimed"
@@ -142,9 +143,13 @@ class Moment(SQLModel, table=True):
     """One "where AI helped" entry logged through the modal."""
 
     __tablename__ = "moments"
+    __table_args__ = (  # a cohort's moments added up by their choices, without reading the rows
+        Index("ix_moments_delivery_choices", "delivery_id", "time_saved", "outcome", "quality", "counterfactual",
+              "sharing"),
+    )  # fmt: skip
 
     id: int | None = Field(default=None, primary_key=True)
-    delivery_id: int = Field(foreign_key="deliveries.id", index=True, ondelete="CASCADE")
+    delivery_id: int = Field(foreign_key="deliveries.id", ondelete="CASCADE")
     view_id: str = Field(unique=True)  # Slack's view.id: a resubmitted view never logs twice
     what: str
     outcome: str
@@ -168,12 +173,13 @@ class UsageRecord(SQLModel, table=True):
     __tablename__ = "usage_records"
     __table_args__ = (
         UniqueConstraint("source", "person_key", "day", "model", name="uq_usage_source_person_day_model"),
+        Index("ix_usage_records_person_day", "person_id", "day"),  # a person's (or a cohort's) days
     )
 
     id: int | None = Field(default=None, primary_key=True)
     source: str
     person_key: str
-    person_id: int | None = Field(default=None, foreign_key="people.id", index=True, ondelete="CASCADE")
+    person_id: int | None = Field(default=None, foreign_key="people.id", ondelete="CASCADE")
     day: date = Field(index=True)
     model: str
     input_tokens: int = Field(default=0, sa_type=COUNT)
@@ -222,12 +228,15 @@ class ActivityRecord(SQLModel, table=True):
     thing to outcomes a provider reports, set beside what people said. Keyed like usage records."""
 
     __tablename__ = "activity_records"
-    __table_args__ = (UniqueConstraint("source", "person_key", "day", name="uq_activity_source_person_day"),)
+    __table_args__ = (
+        UniqueConstraint("source", "person_key", "day", name="uq_activity_source_person_day"),
+        Index("ix_activity_records_person_day", "person_id", "day"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source: str
     person_key: str
-    person_id: int | None = Field(default=None, foreign_key="people.id", index=True, ondelete="CASCADE")
+    person_id: int | None = Field(default=None, foreign_key="people.id", ondelete="CASCADE")
     day: date = Field(index=True)
     sessions: int = Field(default=0, sa_type=COUNT)
     lines_added: int = Field(default=0, sa_type=COUNT)

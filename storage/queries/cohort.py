@@ -73,8 +73,11 @@ class CohortTotals:
 
 def cohort_totals(session: Session, team_id: int, week: str, hours_saved: Mapping[str, float]) -> CohortTotals:
     """The team-week's cohort added up; ``hours_saved``: each time-saved choice's hours."""
+    cycle_id = session.execute(select(Cycle.id).where(Cycle.team_id == team_id, Cycle.week == week)).scalar()
+    if cycle_id is None:
+        return CohortTotals()
     cohort = select(Delivery.id, Delivery.person_id, Delivery.answer, Delivery.state).where(
-        Delivery.cycle_id.in_(select(Cycle.id).where(Cycle.team_id == team_id, Cycle.week == week))
+        Delivery.cycle_id == cycle_id
     )
     cohort = cohort.subquery("cohort")
     hours = case(
@@ -83,22 +86,18 @@ def cohort_totals(session: Session, team_id: int, week: str, hours_saved: Mappin
     )
     logged = (
         select(Moment.delivery_id, func.count().label("n"), func.sum(hours).label("hours"))
-        .where(Moment.delivery_id.in_(select(cohort.c.id)))
+        .where(Moment.delivery_id.in_(select(Delivery.id).where(Delivery.cycle_id == cycle_id)))
         .group_by(Moment.delivery_id)
         .subquery("logged")
     )
     member = _members(cohort, logged, week).subquery("member")
+    groups, spread = _groups(session, member)
     return CohortTotals(
-        groups=tuple(_groups(session, member)),
-        hours=tuple(
-            (answer, float(h), n)
-            for answer, h, n in session.execute(
-                select(member.c.answer, member.c.hours, func.count()).group_by(member.c.answer, member.c.hours)
-            )
-        ),
-        kinds=tuple(_kinds(session, cohort)),
+        groups=groups,
+        hours=spread,
+        kinds=tuple(_kinds(session, cycle_id)),
         usage_sources=_sources(session, member),
-        **_activity(session, cohort, week),
+        **_activity(session, cycle_id, week),
         shared=tuple(_shared(session, cohort)),
     )
 
@@ -122,7 +121,9 @@ def _members(cohort: Subquery, logged: Subquery, week: str) -> Select:
     )
 
 
-def _groups(session: Session, member: Subquery) -> list[MemberGroup]:
+def _groups(session: Session, member: Subquery) -> tuple[tuple[MemberGroup, ...], tuple[tuple[str, float, int], ...]]:
+    """The members grouped by answer, prompted and logged (with their usage), and the spread of hours saved
+    by answer: one grouped query (by all four) added up both ways."""
     has_tokens = member.c.tokens != 0
     has_usage = has_tokens | (member.c.cost != 0)
     logged = member.c.moments > 0
@@ -131,6 +132,7 @@ def _groups(session: Session, member: Subquery) -> list[MemberGroup]:
             member.c.answer,
             member.c.prompted,
             logged.label("logged"),
+            member.c.hours,
             func.count(),
             func.sum(case((has_tokens, 1), else_=0)),
             func.sum(case((has_usage, 1), else_=0)),
@@ -138,30 +140,39 @@ def _groups(session: Session, member: Subquery) -> list[MemberGroup]:
             func.sum(member.c.cost),
             func.sum(member.c.estimated),
             func.sum(member.c.unknown),
-        ).group_by(member.c.answer, member.c.prompted, logged)
+        ).group_by(member.c.answer, member.c.prompted, logged, member.c.hours)
     )
-    return [
-        MemberGroup(
-            answer,
-            bool(prompted),
-            bool(was_logged),
-            int(n),
-            int(tokens_n or 0),
-            int(usage_n or 0),
-            int(tokens or 0),
-            float(cost or 0),
-            float(estimated or 0),
-            int(unknown or 0),
-        )  # fmt: skip
-        for answer, prompted, was_logged, n, tokens_n, usage_n, tokens, cost, estimated, unknown in rows
-    ]
+    groups: dict[tuple[str, bool, bool], list[float | int]] = {}
+    spread: dict[tuple[str, float], int] = {}
+    for answer, prompted, was_logged, hours, *sums in rows:
+        total = groups.setdefault((answer, bool(prompted), bool(was_logged)), [0, 0, 0, 0, 0.0, 0.0, 0])
+        for i, value in enumerate(sums):
+            total[i] += value or 0
+        spread[(answer, float(hours))] = spread.get((answer, float(hours)), 0) + int(sums[0])
+    return (
+        tuple(
+            MemberGroup(
+                answer,
+                prompted,
+                logged,
+                int(n),
+                int(tokens_n),
+                int(usage_n),
+                int(tokens),
+                float(cost),
+                float(estimated),
+                int(unknown),
+            )  # fmt: skip
+            for (answer, prompted, logged), (n, tokens_n, usage_n, tokens, cost, estimated, unknown) in groups.items()
+        ),
+        tuple((answer, hours, n) for (answer, hours), n in spread.items()),
+    )
 
 
-def _kinds(session: Session, cohort: Subquery) -> list[MomentKind]:
+def _kinds(session: Session, cycle_id: int) -> list[MomentKind]:
     columns = (Moment.outcome, Moment.time_saved, Moment.quality, Moment.counterfactual)
-    rows = session.execute(
-        select(*columns, func.count()).where(Moment.delivery_id.in_(select(cohort.c.id))).group_by(*columns)
-    )
+    cohort = select(Delivery.id).where(Delivery.cycle_id == cycle_id)
+    rows = session.execute(select(*columns, func.count()).where(Moment.delivery_id.in_(cohort)).group_by(*columns))
     return [MomentKind(*row) for row in rows]
 
 
@@ -170,10 +181,10 @@ def _sources(session: Session, member: Subquery) -> tuple[str, ...]:
     return tuple(sorted({source for sources in found for source in sources.split(",") if source}))
 
 
-def _activity(session: Session, cohort: Subquery, week: str) -> dict[str, object]:
+def _activity(session: Session, cycle_id: int, week: str) -> dict[str, object]:
     monday, sunday = week_days(week)
     where = (
-        ActivityRecord.person_id.in_(select(cohort.c.person_id)),
+        ActivityRecord.person_id.in_(select(Delivery.person_id).where(Delivery.cycle_id == cycle_id)),
         ActivityRecord.day >= monday,
         ActivityRecord.day <= sunday,
     )
