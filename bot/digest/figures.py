@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from statistics import median
 from typing import TYPE_CHECKING
 
 from bot import vocabulary as v
@@ -43,6 +42,32 @@ if TYPE_CHECKING:
     from bot.digest.trend import Trend
 
 _SUBSTANTIVE = (v.HELPED, v.DIDNT_HELP)  # the answers that count as respondents
+
+
+Spread = tuple[tuple[float, int], ...]  # a distribution: (value, how many had it), by value
+
+
+def merge_spreads(spreads: Iterable[Spread]) -> Spread:
+    """Several distributions as one (e.g. weeks' hours per respondent over a summary's weeks)."""
+    counts: Counter[float] = Counter()
+    for spread in spreads:
+        for value, n in spread:
+            counts[value] += n
+    return tuple(sorted((value, n) for value, n in counts.items() if n))
+
+
+def spread_median(spread: Spread) -> float | None:
+    """The median of a distribution (of two middle values, their mean); None when it is empty."""
+    total = sum(n for _, n in spread)
+    if not total:
+        return None
+    wanted = (total - 1) // 2, total // 2  # the middle position(s), counted from 0
+    found: list[float] = []
+    seen = 0
+    for value, n in spread:
+        found += [value for position in wanted if seen <= position < seen + n]
+        seen += n
+    return (found[0] + found[1]) / 2
 
 
 def floor_of(min_respondents: int) -> int:
@@ -143,7 +168,7 @@ class DigestFigures:
     moments: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     hours_saved: float = 0.0
-    respondent_hours: tuple[float, ...] = ()  # each respondent's hours, sorted: for the median only
+    respondent_hours: Spread = ()  # (hours, respondents with them), by hours: for the median only
     quality: dict[str, int] = field(default_factory=dict)
     would_not_have_happened: int = 0
     would_have_happened_later: int = 0
@@ -175,7 +200,7 @@ class DigestFigures:
     @property
     def median_hours(self) -> float | None:
         """Median estimated hours saved per respondent ("didn't help" counts 0 h)."""
-        return median(self.respondent_hours) if self.respondent_hours else None
+        return spread_median(self.respondent_hours)
 
 
 def sum_activity(activities: Iterable[ActivityData | None]) -> ActivityData | None:
@@ -299,11 +324,8 @@ def figures_of(
         if share_free_text and (m.sharing == "named" or (m.sharing == "anonymous" and loggers >= min_respondents))
     )
     share_hidden = bool(tokens) and share_discloses(split, min_respondents)
-    spread = sorted(
-        hours if answer == v.HELPED else 0.0
-        for answer, hours, n in totals.hours
-        if answer in _SUBSTANTIVE
-        for _ in range(n)
+    spread = merge_spreads(
+        [((hours if answer == v.HELPED else 0.0, n),) for answer, hours, n in totals.hours if answer in _SUBSTANTIVE]
     )
     return DigestFigures(
         **base,
@@ -311,7 +333,7 @@ def figures_of(
         moments=moments,
         outcomes=_ordered_kinds(kinds, "outcome", v.OUTCOMES),
         hours_saved=hours_saved,
-        respondent_hours=tuple(spread),
+        respondent_hours=spread,
         quality=_ordered_kinds(kinds, "quality", v.QUALITY),
         would_not_have_happened=sum(k.count for k in kinds if k.counterfactual == v.WOULD_NOT_HAVE_HAPPENED),
         would_have_happened_later=sum(k.count for k in kinds if k.counterfactual == "later"),

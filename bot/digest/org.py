@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot import formatting as fmt
 from bot import vocabulary as v
-from bot.digest.figures import DigestFigures, MemberWeekData, compute_digest, floor_of, sum_activity
+from bot.digest.figures import DigestFigures, MemberWeekData, compute_digest, floor_of, merge_spreads, sum_activity
 from bot.digest.sections import Section, activity_line, plural
 
 ORG_NAME = "Org"
@@ -117,7 +117,7 @@ def combine(name: str, week: str, parts: Sequence[DigestFigures]) -> DigestFigur
         moments=moments,
         outcomes={key: outcomes[key] for key in v.OUTCOMES if outcomes.get(key)},
         hours_saved=hours,
-        respondent_hours=tuple(sorted(h for f in shown for h in f.respondent_hours)),
+        respondent_hours=merge_spreads(f.respondent_hours for f in shown),
         quality={key: quality[key] for key in v.QUALITY if quality.get(key)},
         would_not_have_happened=sum(f.would_not_have_happened for f in shown),
         would_have_happened_later=sum(f.would_have_happened_later for f in shown),

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from bot.digest.figures import ActivityData, DigestFigures, Highlight
+from bot.digest.figures import ActivityData, DigestFigures, Highlight, Spread, merge_spreads
 
-VERSION = 1
+VERSION = 2  # 2: hours per respondent as (hours, respondents) pairs; 1: one number per respondent
 _COUNTS = ("prompted", "responded")
 _SHOWN = (
     "respondents",
@@ -50,7 +50,7 @@ def to_stored(f: DigestFigures) -> dict[str, Any]:
     out.update({name: getattr(f, name) for name in _SHOWN})
     out["outcomes"] = dict(f.outcomes)
     out["quality"] = dict(f.quality)
-    out["respondent_hours"] = list(f.respondent_hours)
+    out["respondent_hours"] = [[hours, n] for hours, n in f.respondent_hours]
     out["highlights"] = [[h.text, h.link, h.outcome, h.author] for h in f.highlights]
     out["usage_withheld"] = f.usage_withheld
     if not f.usage_withheld:
@@ -79,7 +79,7 @@ def from_stored(team: str, week: str, data: dict[str, Any]) -> DigestFigures:
         **{"respondents": 0, "helped": 0, "didnt_help": 0, "skipped": 0, **plain},
         outcomes=dict(data.get("outcomes", {})),
         quality=dict(data.get("quality", {})),
-        respondent_hours=tuple(data.get("respondent_hours", ())),
+        respondent_hours=_spread(data.get("respondent_hours", ())),
         highlights=tuple(Highlight(*h) for h in data.get("highlights", ())),
         token_weeks_split=tuple(data.get("token_weeks_split", (0, 0))),
         usage_withheld=data.get("usage_withheld", False),
@@ -89,6 +89,13 @@ def from_stored(team: str, week: str, data: dict[str, Any]) -> DigestFigures:
         usage_sources=tuple(data.get("usage_sources", ())),
         small_cohort=data.get("small_cohort", False),
     )
+
+
+def _spread(data: list) -> Spread:
+    """Stored hours per respondent: pairs (version 2), or one number per respondent (version 1)."""
+    if data and not isinstance(data[0], list):
+        return merge_spreads([tuple((hours, 1) for hours in data)])
+    return tuple((float(hours), int(n)) for hours, n in data)
 
 
 def _activity(data: object) -> ActivityData | None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from statistics import median
 
 from bot import formatting as fmt
 from bot import vocabulary as v
-from bot.digest.figures import ActivityData, DigestFigures, sum_activity
+from bot.digest.figures import ActivityData, DigestFigures, Spread, merge_spreads, spread_median, sum_activity
 from bot.digest.progress import Progress, progress_lines
 from bot.digest.sections import activity_line, hours_line, idle_share_line
 from bot.digest.trend import MIN_BASELINE_WEEKS, Trend, comparison_line, compute_trend
@@ -35,7 +34,7 @@ class SummaryFigures:
     didnt_help: int = 0
     tokens: int = 0
     cost_usd: float = 0.0
-    respondent_hours: tuple[float, ...] = ()  # every respondent-week's hours, sorted: for the median only
+    respondent_hours: Spread = ()  # (hours, respondent-weeks with them): for the median only
     tokens_without_value: int = 0
     token_weeks_split: tuple[int, int] = (0, 0)  # member-weeks with tokens: (without, with) a reported outcome
     share_tokens: int = 0  # tokens of the weeks whose volume-without-value share may be shown
@@ -69,7 +68,7 @@ class SummaryFigures:
     @property
     def median_hours(self) -> float | None:
         """Median estimated hours saved per respondent-week over the shown weeks."""
-        return median(self.respondent_hours) if self.respondent_hours else None
+        return spread_median(self.respondent_hours)
 
     @property
     def tokens_without_value_share(self) -> float | None:
@@ -102,7 +101,7 @@ def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
         didnt_help=sum(w.didnt_help for w in shown),
         tokens=sum(w.tokens for w in shown if not w.usage_withheld),
         cost_usd=sum(w.cost_usd for w in shown if not w.usage_withheld),
-        respondent_hours=tuple(sorted(h for w in shown for h in w.respondent_hours)),
+        respondent_hours=merge_spreads(w.respondent_hours for w in shown),
         tokens_without_value=sum(w.tokens_without_value for w in shared),
         token_weeks_split=(sum(w.token_weeks_split[0] for w in shared), sum(w.token_weeks_split[1] for w in shared)),
         share_tokens=sum(w.tokens for w in shared),

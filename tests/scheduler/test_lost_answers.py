@@ -28,7 +28,17 @@ FAULTS = {
     "dropped after posting": lambda slack, method: slack.drop_connection(method, processed=True),
     "dropped before posting": lambda slack, method: slack.drop_connection(method, processed=False),
 }
+# On PostgreSQL a sample of the faults: an outcome left unknown (settled through the database), and a refusal.
+# Which fault it was matters to Slack's side, not to the engine: SQLite runs them all.
+ON_POSTGRESQL = {"answer after the timeout", "dropped after posting", "5xx before posting"}
 POSTED_ANYWAY = {"5xx after posting", "answer after the timeout", "dropped after posting", "429 with Retry-After"}
+
+
+@pytest.fixture(autouse=True)
+def _sampled_on_postgresql(request) -> None:
+    fault = getattr(request.node, "callspec", None) and request.node.callspec.params.get("fault")
+    if fault and request.node.callspec.params.get("engine_name") == "postgresql" and fault not in ON_POSTGRESQL:
+        pytest.skip("on PostgreSQL a sample of the faults runs (ON_POSTGRESQL); SQLite runs them all")
 
 
 @pytest.fixture
@@ -102,6 +112,7 @@ def test_the_scheduled_digest_is_posted_once_with_the_catch_up_running(engine, s
     assert len(slack.thread(CHANNEL, digest["ts"])) <= 1  # at most its one chart
 
 
+@pytest.mark.sqlite_only("the chart is settled in Slack's thread, not in the database")
 @pytest.mark.parametrize("fault", FAULTS)
 def test_the_digest_chart_is_uploaded_once(engine, slack, users, members, clock, start, fault):
     make_team(engine, users, "Europe/Berlin")

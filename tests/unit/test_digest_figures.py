@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from statistics import median
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot import vocabulary as v
 from bot.digest.figures import (
@@ -12,8 +16,11 @@ from bot.digest.figures import (
     MomentData,
     compute_digest,
     floor_of,
+    merge_spreads,
     share_discloses,
+    spread_median,
 )
+from bot.digest.stored import from_stored, to_stored
 from storage.privacy import PRIVACY_FLOOR
 
 SHIPPED = MomentData(
@@ -233,7 +240,7 @@ def test_every_time_saved_choice_in_the_modal_has_an_hours_value():
 def test_hours_saved_median_per_respondent():
     f = compute_digest("Payments", "2026-W47", team_week(), min_respondents=3)
     # respondents: 3.0 + 0 h, 0.75 h, and "didn't help" 0 h → sorted 0, 0.75, 3.0 → median 0.75 h
-    assert f.respondent_hours == (0.0, 0.75, 3.0)
+    assert f.respondent_hours == ((0.0, 1), (0.75, 1), (3.0, 1))
     assert f.median_hours == pytest.approx(0.75)
     # skipped and pending members are not respondents; an even count takes the middle two's mean
     four = [
@@ -243,7 +250,7 @@ def test_hours_saved_median_per_respondent():
         MemberWeekData(v.DIDNT_HELP, True),
     ]
     even = compute_digest("T", "2026-W47", [*four, MemberWeekData(v.SKIPPED, True), MemberWeekData(v.PENDING, True)], 3)
-    assert even.respondent_hours == (0.0, 0.0, 0.75, 1.5)
+    assert even.respondent_hours == ((0.0, 2), (0.75, 1), (1.5, 1))
     assert even.median_hours == pytest.approx(0.375)  # (0 + 0.75) / 2
 
 
@@ -359,3 +366,19 @@ def test_usage_of_exactly_the_floor_of_members_is_shown():
     f = compute_digest("T", "2026-W47", members, min_respondents=3)
     assert f.usage_withheld is False
     assert (f.tokens, f.cost_usd) == (6_000_000, pytest.approx(61.0))
+
+
+@given(st.lists(st.sampled_from([0.0, 0.25, 0.75, 1.5, 3.0, 6.0, 8.0]), max_size=40), st.integers(1, 4))
+def test_the_median_of_a_spread_is_the_median_of_its_values(values, parts):
+    """Hours per respondent are kept as (hours, respondents) pairs; their median, over any merge of weeks, is
+    the median of the values one by one."""
+    weeks = [values[i::parts] for i in range(parts)]
+    spread = merge_spreads(merge_spreads([tuple((h, 1) for h in week)]) for week in weeks)
+    assert spread_median(spread) == (median(values) if values else None)
+    assert sum(n for _, n in spread) == len(values)
+
+
+def test_a_week_stored_with_one_number_per_respondent_reads_as_a_spread():
+    data = {**to_stored(compute_digest("T", "2026-W47", team_week(), 3)), "v": 1}
+    data["respondent_hours"] = [1.5, 0.0, 1.5]
+    assert from_stored("T", "2026-W47", data).respondent_hours == ((0.0, 1), (1.5, 2))
