@@ -10,6 +10,7 @@ and, on SIGTERM or SIGINT, passes the signal on, waits for them to finish their 
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -36,6 +37,8 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY = 8 * 1024 * 1024
 OTLP_METRICS_PATH = "/v1/metrics"  # OTLP/HTTP's path for metrics
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -70,7 +73,11 @@ class HttpServer:
             wasyncore.close_all(self.server._map)
 
         self.server.trigger.pull_trigger(close_in_loop)
-        self.thread.join(timeout=5)
+        # Wait for the loop to end: returning earlier would let its late closes hit file descriptors the next
+        # server has reused (a busy machine can take seconds to get there).
+        self.thread.join(timeout=60)
+        if self.thread.is_alive():
+            log.warning("the HTTP server on port %s did not stop within 60 s", self.port)
 
 
 def signing_secret_of(app: App) -> str:
