@@ -9,11 +9,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT_S = 10
@@ -54,6 +57,8 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # only when migrating: a current schema needs none of Alembic
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
@@ -62,11 +67,27 @@ def alembic_config(engine: Engine) -> Config:
 
 
 MIGRATION_LOCK = 7_402_611_337  # pg_advisory_lock key: "airetro migrations"
+SCHEMA_HEAD = "0014"  # the newest migration (a test checks it is Alembic's head): a schema at it needs nothing
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is at ``SCHEMA_HEAD`` (one query; any error, or no schema at all: no)."""
+    try:
+        with engine.connect() as connection:
+            versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+    except SQLAlchemyError:
+        return False
+    return versions == [SCHEMA_HEAD]
 
 
 def migrate(engine: Engine) -> None:
     """Bring the database schema to the latest migration (idempotent). Processes starting together take turns:
-    the first migrates, the others wait for it and then find nothing to do."""
+    the first migrates, the others wait for it and then find nothing to do. A schema already current is left
+    alone at the cost of one query (a new revision is only seen once its migration has committed)."""
+    if schema_is_current(engine):
+        return
+    from alembic import command
+
     with _migration_lock(engine) as connection:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = connection

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401 - registers the tables
-from storage.engine import alembic_config, make_engine, migrate
+from storage.engine import SCHEMA_HEAD, alembic_config, make_engine, migrate, schema_is_current
 
 pytestmark = pytest.mark.both_engines
 
@@ -23,6 +23,23 @@ def test_migrations_produce_exactly_the_models_schema(engine):
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert diff == []
+
+
+def test_the_schema_head_a_start_checks_is_alembics_newest_migration(engine):
+    """A process starting on a current schema reads one row and skips Alembic: the head it compares with must be
+    the newest migration, or a new one would never run."""
+    assert SCHEMA_HEAD == HEAD
+    assert schema_is_current(engine)
+    with engine.connect() as connection:  # a database one migration behind (not committed: nothing to undo)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0013'"))
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0013"
+        assert schema_is_current(engine)  # other connections see the committed schema only ...
+        connection.commit()
+        try:
+            assert not schema_is_current(engine)  # ... and once it is committed, see it behind
+        finally:
+            connection.execute(text(f"UPDATE alembic_version SET version_num = '{SCHEMA_HEAD}'"))
+            connection.commit()
 
 
 def test_migrating_again_is_harmless(engine):
