@@ -91,12 +91,12 @@ def cohort_totals(session: Session, team_id: int, week: str, hours_saved: Mappin
         .subquery("logged")
     )
     member = _members(cohort, logged, week).subquery("member")
-    groups, spread = _groups(session, member)
+    groups, spread, sources = _groups(session, member)
     return CohortTotals(
         groups=groups,
         hours=spread,
         kinds=tuple(_kinds(session, cycle_id)),
-        usage_sources=_sources(session, member),
+        usage_sources=sources,
         **_activity(session, cycle_id, week),
         shared=tuple(_shared(session, cohort)),
     )
@@ -140,11 +140,14 @@ def _groups(session: Session, member: Subquery) -> tuple[tuple[MemberGroup, ...]
             func.sum(member.c.cost),
             func.sum(member.c.estimated),
             func.sum(member.c.unknown),
-        ).group_by(member.c.answer, member.c.prompted, logged, member.c.hours)
+            member.c.sources,
+        ).group_by(member.c.answer, member.c.prompted, logged, member.c.hours, member.c.sources)
     )
     groups: dict[tuple[str, bool, bool], list[float | int]] = {}
     spread: dict[tuple[str, float], int] = {}
-    for answer, prompted, was_logged, hours, *sums in rows:
+    sources: set[str] = set()
+    for answer, prompted, was_logged, hours, *sums, listed in rows:
+        sources.update(source for source in (listed or "").split(",") if source)
         total = groups.setdefault((answer, bool(prompted), bool(was_logged)), [0, 0, 0, 0, 0.0, 0.0, 0])
         for i, value in enumerate(sums):
             total[i] += value or 0
@@ -166,6 +169,7 @@ def _groups(session: Session, member: Subquery) -> tuple[tuple[MemberGroup, ...]
             for (answer, prompted, logged), (n, tokens_n, usage_n, tokens, cost, estimated, unknown) in groups.items()
         ),
         tuple((answer, hours, n) for (answer, hours), n in spread.items()),
+        tuple(sorted(sources)),
     )
 
 
@@ -174,11 +178,6 @@ def _kinds(session: Session, cycle_id: int) -> list[MomentKind]:
     cohort = select(Delivery.id).where(Delivery.cycle_id == cycle_id)
     rows = session.execute(select(*columns, func.count()).where(Moment.delivery_id.in_(cohort)).group_by(*columns))
     return [MomentKind(*row) for row in rows]
-
-
-def _sources(session: Session, member: Subquery) -> tuple[str, ...]:
-    found = session.execute(select(member.c.sources).where(member.c.sources.is_not(None)).distinct()).scalars()
-    return tuple(sorted({source for sources in found for source in sources.split(",") if source}))
 
 
 def _activity(session: Session, cycle_id: int, week: str) -> dict[str, object]:
