@@ -26,19 +26,10 @@ from storage.models import Cycle, Delivery, Person, Team
 from storage.queries import teams as tq
 from storage.weeks import week_days
 from tests.conftest import CHANNEL, NAMES, block_texts, write_csv
+from tests.listeners.payments import GOOD as MOMENT
 
 ADA, GRACE, LINUS, MARGARET, KEN, OLGA, ZED, MIA = (f"U0USER{i:03d}" for i in range(1, 9))
 SEARCH_CHANNEL = "C0SEARCH01"
-MOMENT = {
-    "what": "Claude Code wrote the migration tests",
-    "outcome": "tests",
-    "time_saved": "1h_2h",
-    "quality": "better",
-    "counterfactual": "later",
-    "tool": "claude_code",
-    "link": None,
-    "sharing": "private",
-}
 
 
 @pytest.fixture

@@ -12,17 +12,7 @@ from pathlib import Path
 from bot.services import prompts
 from storage.weeks import week_days
 from tests.conftest import block_texts, write_csv
-
-HELPED = {
-    "what": "Claude Code wrote the migration tests",
-    "outcome": "tests",
-    "time_saved": "1h_2h",
-    "quality": "better",
-    "counterfactual": "later",
-    "tool": "claude_code",
-    "link": None,
-    "sharing": "private",
-}
+from tests.listeners.payments import GOOD as HELPED
 
 
 def wednesday(week: str) -> str:
