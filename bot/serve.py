@@ -20,6 +20,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TextIO
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -221,6 +222,18 @@ def _tagged(app: WsgiApp, pid: int) -> WsgiApp:
     return tagged
 
 
+def _say(line: str, stream: TextIO | None = None) -> None:
+    """One line in one write: the web processes share stdout and stderr, and print() writes the text and its
+    newline separately, so two processes' lines could run together ("…servingAI Retro web process…")."""
+    stream = stream or sys.stdout
+    stream.flush()
+    try:
+        os.write(stream.fileno(), f"{line}\n".encode())
+    except (AttributeError, OSError, ValueError):  # a stream without a descriptor (captured in tests)
+        stream.write(f"{line}\n")
+        stream.flush()
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
@@ -259,7 +272,7 @@ def _web_process(sock: socket.socket, boot: Callable[[], WebProcess], parent: in
     try:
         web = boot()
     except Exception as error:  # one line, as the single-process `serve` prints it
-        print(f"airetro: web process {pid} could not start: {_first_line(error)}", file=sys.stderr, flush=True)
+        _say(f"airetro: web process {pid} could not start: {_first_line(error)}", sys.stderr)
         return BOOT_FAILED
     try:
         server = create_server(
@@ -268,7 +281,7 @@ def _web_process(sock: socket.socket, boot: Callable[[], WebProcess], parent: in
             threads=8,
             max_request_body_size=MAX_BODY,
         )
-        print(f"AI Retro web process {pid} serving", flush=True)
+        _say(f"AI Retro web process {pid} serving")
         server.run()  # until SIGTERM/SIGINT: waitress catches the SystemExit and lets running requests finish
     finally:
         if web.on_stop is not None:
@@ -350,7 +363,7 @@ class _Supervisor:
             if child is None:
                 continue
             if child.first and os.waitstatus_to_exitcode(status) == BOOT_FAILED:
-                print(f"airetro: web process {pid} could not start; stopping", file=sys.stderr, flush=True)
+                _say(f"airetro: web process {pid} could not start; stopping", sys.stderr)
                 self.failed = True
                 return
             if self.signals:
@@ -359,7 +372,7 @@ class _Supervisor:
             deaths = self.quick_deaths[child.slot] = self.quick_deaths[child.slot] + 1 if quick else 0
             delay = min(MAX_RESTART_DELAY, 2.0 ** (deaths - 1)) if quick else 0.0  # 1, 2, 4 … 30 s
             when = f" in {delay:g} s" if delay else ""
-            print(f"airetro: web process {pid} {_describe(status)}; starting another{when}", file=sys.stderr)
+            _say(f"airetro: web process {pid} {_describe(status)}; starting another{when}", sys.stderr)
             self.due[child.slot] = time.monotonic() + delay
 
     def _start_due(self) -> None:
@@ -382,7 +395,7 @@ class _Supervisor:
                     del self.children[pid]
             time.sleep(0.05)
         for pid in self.children:
-            print(f"airetro: web process {pid} did not stop; killing it", file=sys.stderr, flush=True)
+            _say(f"airetro: web process {pid} did not stop; killing it", sys.stderr)
             _signal(pid, signal.SIGKILL)
         for pid in list(self.children):
             _reaped(pid, wait=True)
