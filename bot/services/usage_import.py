@@ -8,9 +8,10 @@ distinct key is then resolved to a person once (``bot/services/identities.py``),
 sessions of its own and asking Slack for unknown e-mails before the import writes anything, so no
 write lock is held while Slack answers. Then the database is locked for writing, the people found are
 stored, and the staged rows replace the stored rows with the same (source, key, day[, model]) in one
-statement per table — so re-importing a file, or a period overlapping an earlier import, changes
-nothing that did not change in the source. The touched person-weeks' token summaries are recomputed
-last. A bad record anywhere, in any of the files, raises UsageFileError naming the file and the
+statement per table, where their values or owner differ — so re-importing a file, or a period overlapping an
+earlier import, writes nothing that did not change in the source (a row stored with the same values keeps its
+``imported_at``). The token summaries of the person-weeks whose rows changed are recomputed last; the others
+stay as they are. A bad record anywhere, in any of the files, raises UsageFileError naming the file and the
 record, and nothing of any file is kept. Every row is checked against ``bot/usage/bounds.py`` as it is
 staged (counts, costs, days, texts; and the import's counts added up), so nothing the database cannot hold
 is refused late by the database, unnamed. Memory stays one batch's, whatever the number of rows.
@@ -23,6 +24,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from slack_sdk import WebClient
@@ -58,6 +60,8 @@ __all__ = [
 BATCH = 5000  # rows staged per executemany
 KEYS_PER_PASS = 1000  # keys resolved per round trip to the staging table
 SUMMARIES_PER_PASS = 1000  # person-weeks whose token summaries are recomputed at a time
+# A file names its few keys over and over: each normalised once (a bounded cache: memory stays bounded too).
+_key = lru_cache(maxsize=4096)(normalise)
 
 
 class UsageFileError(ValueError):
@@ -78,11 +82,17 @@ class ImportReport:
     activity_rows: int = 0
     attributed: int = 0  # records whose key names a person
     unattributed_keys: dict[str, int] = field(default_factory=dict)  # key → records, most first
-    person_weeks: int = 0  # weekly token summaries refreshed
+    person_weeks: int = 0  # weekly token summaries brought up to date: those of the person-weeks the rows are in
     files: list[str] = field(default_factory=list)
-    usage_records: int = 0  # stored rows written: one per key, day and model
+    usage_records: int = 0  # stored rows the import's rows make: one per key, day and model
     activity_records: int = 0  # one per key and day
     repeated: int = 0  # requests (events) read more than once in this import, counted once
+    # What the database held already (so two imports of the same rows still compare equal): of the records above,
+    # those stored with the same values and owner before, left as they were; and of the person-weeks, those whose
+    # rows changed, so whose token summaries were recomputed (a re-import of the same file: none).
+    usage_unchanged: int = field(default=0, compare=False)
+    activity_unchanged: int = field(default=0, compare=False)
+    person_weeks_changed: int = field(default=0, compare=False)
 
 
 def _costs(row: UsageRow) -> tuple[float, float, int]:
@@ -98,15 +108,16 @@ def _costs(row: UsageRow) -> tuple[float, float, int]:
 
 
 def _usage_values(row: UsageRow, trace: tuple) -> tuple:
+    costs = (row.cost_usd, 0.0, 0) if row.cost_known else _costs(row)  # (once a row: the common case inline)
     tokens = (row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens)
-    return (normalise(row.person_key), row.day.isoformat(), row.model, *tokens, *_costs(row), row.requests, *trace)
+    return (_key(row.person_key), row.day.isoformat(), row.model, *tokens, *costs, row.requests, *trace)
 
 
 def _event_values(row: UsageRow) -> tuple:
     tokens = (row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens)
     return (
         row.event_id,
-        normalise(row.person_key),
+        _key(row.person_key),
         row.day.isoformat(),
         row.model,
         *tokens,
@@ -116,7 +127,7 @@ def _event_values(row: UsageRow) -> tuple:
 
 
 def _activity_values(row: ActivityRow, trace: tuple) -> tuple:
-    return (normalise(row.person_key), row.day.isoformat(), *(getattr(row, name) for name in ACTIVITY_FIELDS), *trace)
+    return (_key(row.person_key), row.day.isoformat(), *(getattr(row, name) for name in ACTIVITY_FIELDS), *trace)
 
 
 class _Import:
@@ -210,10 +221,13 @@ class _Import:
         report.repeated = self.events_read - staging.staged_events()
         if replace_days is not None:
             staging.clear_days(self.source, list(replace_days))
-        staging.merge(self.source, datetime.now(UTC))
+        usage_written, activity_written = staging.merge(self.source, datetime.now(UTC))
+        report.usage_unchanged = max(report.usage_records - usage_written, 0)
+        report.activity_unchanged = max(report.activity_records - activity_written, 0)
+        report.person_weeks, _ = staging.noted_weeks()
         noted: tuple[int, str] | None = None
         while part := staging.person_weeks_after(noted, SUMMARIES_PER_PASS):
-            report.person_weeks += refresh_token_summaries(
+            report.person_weeks_changed += refresh_token_summaries(
                 self.session, [(p, week_of_thursday(t)) for p, t in part], counted_rule()
             )
             noted = part[-1]

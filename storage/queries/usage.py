@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, delete, func
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, or_
 from sqlmodel import Session, select
 
 from storage.dialect import insert, thursday_of
@@ -33,17 +33,25 @@ def week_of_thursday(value: str | date) -> str:
     return week_key(value if isinstance(value, date) else date.fromisoformat(value))
 
 
+def _differs(table: Table, excluded: object, names: Sequence[str]) -> ColumnElement[bool]:
+    """Null-safe: the stored row's ``names`` differ from the row being upserted (``IS DISTINCT FROM``)."""
+    return or_(*(table.c[name].is_distinct_from(excluded[name]) for name in names))
+
+
 def _upsert_statement(session: Session) -> object:
-    statement = insert(session, UsageRecord.__table__)
+    table = UsageRecord.__table__
+    statement = insert(session, table)
     return statement.on_conflict_do_update(
         index_elements=["source", "person_key", "day", "model"],
         set_={name: statement.excluded[name] for name in (*_UPDATABLE, "imported_at")},
+        where=_differs(table, statement.excluded, _UPDATABLE),
     )
 
 
 def upsert_usage(session: Session, rows: Sequence[dict]) -> None:
-    """Insert usage rows; a row for the same (source, person, day, model) replaces the old one.
-    (Imports go through the staging pipeline; this is for a few rows at a time.)"""
+    """Insert usage rows; a row for the same (source, person, day, model) replaces the old one where its values
+    differ (an unchanged one keeps its ``imported_at``). (Imports go through the staging pipeline; this is for a
+    few rows at a time.)"""
     if not rows:
         return
     now = datetime.now(UTC)
@@ -69,8 +77,8 @@ def refresh_token_summaries(
 
     Done a thousand person-weeks at a time (memory stays a chunk's): the usage is summed per person, day,
     source and model in SQL; ``counted`` picks, per person-day, the records that count when several sources
-    saw the same tokens; one executemany upsert writes the summaries, and a person-week left with no usage
-    loses its summary.
+    saw the same tokens; one executemany upsert writes the summaries (one with the same figures is left as it
+    was, ``updated_at`` too), and a person-week left with no usage loses its summary.
     """
     wanted = sorted(set(person_weeks))
     for start in range(0, len(wanted), SUMMARIES_PER_CHUNK):
@@ -187,7 +195,9 @@ def _refresh_chunk(session: Session, chunk: list[tuple[int, str]], counted: Coun
             "updated_at",
         )
         statement = statement.on_conflict_do_update(
-            index_elements=["person_id", "week"], set_={name: statement.excluded[name] for name in updated}
+            index_elements=["person_id", "week"],
+            set_={name: statement.excluded[name] for name in updated},
+            where=_differs(TokenSummary.__table__, statement.excluded, updated[:-1]),  # the same: left as it was
         )
         session.connection().execute(statement, values)
     gone = [{"p": person_id, "w": week} for person_id, week in sorted(wanted - totals.keys())]
