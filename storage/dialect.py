@@ -39,3 +39,11 @@ def sql_text(bind: Session | Connection, expression: ColumnElement) -> str:
     """``expression`` as SQL text in the bind's dialect (constants inlined), for a statement written as text."""
     engine_or_connection = bind.get_bind() if isinstance(bind, Session) else bind
     return str(expression.compile(dialect=engine_or_connection.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def distinct_list(bind: Session | Connection, column: Any) -> ColumnElement:
+    """An aggregate: the distinct values of ``column``, joined by commas, in no particular order (SQLite's
+    ``group_concat(DISTINCT …)``, PostgreSQL's ``string_agg(DISTINCT …, ',')``)."""
+    if dialect_name(bind) == "postgresql":
+        return func.string_agg(column.distinct(), literal_column("','"))
+    return func.group_concat(column.distinct())

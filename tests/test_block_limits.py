@@ -11,7 +11,7 @@ from bot.blocks.log_moment import log_moment_view
 from bot.blocks.me import me_blocks
 from bot.blocks.prompt import LoggedMoment, TokenLine, answered_blocks, prompt_blocks, reminder_blocks
 from bot.blocks.summary import summary_blocks
-from bot.digest.figures import MemberWeekData, MomentData, compute_digest
+from bot.digest.figures import HIGHLIGHTS, MemberWeekData, MomentData, compute_digest
 from bot.digest.summary import summarise
 from bot.services.summaries import MyWeek
 from storage.weeks import weeks_back
@@ -59,7 +59,8 @@ def test_the_checker_catches_what_slack_would_reject():
 
 def test_the_digest_of_a_team_of_500_with_3000_character_answers():
     figures = compute_digest(TEAM, "2026-W48", _team_of_500_week("2026-W48"), 3)
-    assert figures.moments == 1000 and len(figures.highlights) == 1000
+    assert figures.moments == 1000 and len(figures.highlights) == HIGHLIGHTS  # shown; the rest are counted
+    assert figures.more_highlights == 1000 - HIGHLIGHTS
     blocks = digest_blocks(figures)
     assert message_problems(blocks) == []
 

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from bot import vocabulary as v
-from bot.digest.figures import compute_digest, figures_of
+from bot.digest.figures import CHOICES, HIGHLIGHTS, compute_digest, figures_of
 from bot.services.publication import cohort_data
-from storage.models import ActivityRecord, Cycle, Delivery, Moment, Person, Team, TokenSummary
-from storage.queries.cohort import cohort_totals
+from storage.models import ActivityRecord, Cycle, Delivery, Moment, Person, Team, TokenSummary, UsageRecord
+from storage.queries.cohort import BY_DAY_FROM, cohort_totals
 
 pytestmark = pytest.mark.both_engines
 
@@ -26,6 +26,7 @@ WEEK = "2026-W47"
 MONDAY = date(2026, 11, 16)
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 _serial = itertools.count()
+COUNTED = {"hours_saved": v.HOURS_SAVED, "choices": CHOICES, "highlights": HIGHLIGHTS}
 
 MOMENT = st.fixed_dictionaries(
     {
@@ -40,7 +41,7 @@ MEMBER = st.fixed_dictionaries(
     {
         "answer": st.sampled_from([v.PENDING, v.HELPED, v.DIDNT_HELP, v.SKIPPED]),
         "state": st.sampled_from(["sent", "sent", "direct", "failed", "claimed"]),
-        "moments": st.lists(MOMENT, max_size=3),
+        "moments": st.lists(MOMENT, max_size=5),  # past HIGHLIGHTS shared moments at times
         "usage": st.one_of(
             st.none(),
             st.tuples(
@@ -128,7 +129,7 @@ def test_the_database_adds_a_cohort_up_as_python_does(engine, members, min_respo
     team = _cohort(engine, members, min_respondents, share_free_text)
     with Session(engine) as session:
         in_sql = figures_of(
-            team.name, WEEK, cohort_totals(session, team.id, WEEK, v.HOURS_SAVED), team.min_respondents,
+            team.name, WEEK, cohort_totals(session, team.id, WEEK, **COUNTED), team.min_respondents,
             share_free_text=share_free_text,
         )  # fmt: skip
         in_python = compute_digest(
@@ -141,6 +142,77 @@ def test_the_database_adds_a_cohort_up_as_python_does(engine, members, min_respo
 def test_an_empty_week_adds_up_to_nothing(engine):
     team = _cohort(engine, [], 3, True)
     with Session(engine) as session:
-        totals = cohort_totals(session, team.id, WEEK, v.HOURS_SAVED)
+        totals = cohort_totals(session, team.id, WEEK, **COUNTED)
     figures = figures_of(team.name, WEEK, totals, 3)
     assert (figures.members, figures.prompted, figures.suppressed, figures.small_cohort) == (0, 0, True, False)
+
+
+def _sharer(sharing: str, n: int) -> dict:
+    moment = {"outcome": "feature", "time_saved": "1h_2h", "quality": "same", "counterfactual": "yes"}
+    return {"answer": v.HELPED, "state": "sent", "moments": [{**moment, "sharing": sharing}] * n, "usage": None,
+            "activity": []}  # fmt: skip
+
+
+def test_a_digest_shows_the_first_highlights_and_counts_the_rest(engine):
+    # two people share anonymously first (by Slack ID), then two by name: 24 shareable moments; a fifth logs none
+    sharers = [_sharer("anonymous", 7), _sharer("anonymous", 5), _sharer("named", 6), _sharer("named", 6)]
+    team = _cohort(engine, [*sharers, _sharer("private", 0)], 3, True)
+    with Session(engine) as session:
+        totals = cohort_totals(session, team.id, WEEK, **COUNTED)
+    assert len(totals.shared) < 24  # only what a digest can show is read as rows
+    shown = figures_of(team.name, WEEK, totals, 3)  # four people logged: anonymous ones may be shown
+    assert [h.author is None for h in shown.highlights] == [True] * HIGHLIGHTS
+    assert shown.more_highlights == 24 - HIGHLIGHTS
+    floor_of_five = figures_of(team.name, WEEK, totals, 5)  # four of five logged: anonymous could be told apart,
+    assert not floor_of_five.suppressed
+    assert len(floor_of_five.highlights) == HIGHLIGHTS and all(h.author for h in floor_of_five.highlights)
+    assert floor_of_five.more_highlights == 12 - HIGHLIGHTS  # so only the named ones count
+    assert figures_of(team.name, WEEK, totals, 3, share_free_text=False).highlights == ()
+
+
+def test_a_big_cohort_is_read_by_day_and_its_highlights_in_order(engine):
+    """From ``BY_DAY_FROM`` members the database reads the week's usage and activity by day and walks the
+    people in order for the highlights: the figures are the same as Python's."""
+    n = next(_serial)
+    moment = {"outcome": "feature", "time_saved": "1h_2h", "quality": "same", "counterfactual": "no"}
+    with Session(engine) as session:
+        team = Team(
+            name=f"Big {n}", channel_id="C0TEAM001", tz="UTC", prompt_weekday=0, prompt_time="10:00",
+            digest_weekday=4, digest_time="16:00", min_respondents=3, created_at=NOW,
+        )  # fmt: skip
+        people = [Person(slack_user_id=f"U{n:04d}{i:05d}") for i in range(BY_DAY_FROM)]
+        session.add_all([team, *people])
+        session.flush()
+        cycle = Cycle(team_id=team.id, week=WEEK, created_at=NOW)
+        session.add(cycle)
+        session.flush()
+        deliveries = [
+            Delivery(cycle_id=cycle.id, person_id=p.id, week=WEEK, state="sent", claimed_at=NOW,
+                     answer=v.HELPED if i % 3 else v.SKIPPED)
+            for i, p in enumerate(people)
+        ]  # fmt: skip
+        session.add_all(deliveries)
+        session.flush()
+        for i, d in enumerate(deliveries):
+            if i % 3:
+                sharing = ("named", "anonymous", "private")[i % 7 % 3]
+                session.add(Moment(delivery_id=d.id, view_id=f"V{n}-{i}", what=f"moment {i}", tool="other",
+                                   created_at=NOW, sharing=sharing, **moment))  # fmt: skip
+            if i % 5 == 0:
+                session.add(TokenSummary(person_id=d.person_id, week=WEEK, tokens=1000 + i, cost_usd=0.5,
+                                         sources="anthropic", updated_at=NOW))  # fmt: skip
+                session.add(UsageRecord(source="anthropic", person_key=people[i].slack_user_id, person_id=d.person_id,
+                                        day=MONDAY.replace(day=MONDAY.day + i % 4), model="claude-sonnet-4-5",
+                                        input_tokens=1000 + i, cost_usd=0.5, imported_at=NOW))  # fmt: skip
+                session.add(ActivityRecord(source="claude_code", person_key=people[i].slack_user_id,
+                                           person_id=d.person_id, day=MONDAY, sessions=1, lines_added=i,
+                                           imported_at=NOW))  # fmt: skip
+        session.commit()
+        session.refresh(team)
+        totals = cohort_totals(session, team.id, WEEK, **COUNTED)
+        in_sql = figures_of(team.name, WEEK, totals, 3)
+        in_python = compute_digest(team.name, WEEK, cohort_data(session, team.id, WEEK), 3)
+    assert _comparable(in_sql) == _comparable(in_python)
+    assert in_sql.members == BY_DAY_FROM and in_sql.activity is not None and in_sql.tokens
+    assert len(in_sql.highlights) == HIGHLIGHTS and in_sql.more_highlights > 0
+    assert totals.usage_latest == MONDAY.replace(day=MONDAY.day + 3)

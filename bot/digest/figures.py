@@ -29,19 +29,27 @@ The privacy floor (``PRIVACY_FLOOR`` = 3, or the team's higher minimum) applies 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from bot import vocabulary as v
 from storage.privacy import PRIVACY_FLOOR
 from storage.queries.activity import ActivityTotals
-from storage.queries.cohort import SHARED, CohortTotals, MemberGroup, MomentKind, SharedMoment
+from storage.queries.cohort import SHARED, CohortTotals, MemberGroup, SharedMoment
 
 if TYPE_CHECKING:
     from bot.digest.trend import Trend
 
 _SUBSTANTIVE = (v.HELPED, v.DIDNT_HELP)  # the answers that count as respondents
+HIGHLIGHTS = 10  # shared highlights a digest shows by name (the others are counted: "…and 12 more")
+# the choices the figures count, by question (a moment's column)
+CHOICES = {
+    "outcome": tuple(v.OUTCOMES),
+    "time_saved": tuple(v.HOURS_SAVED),
+    "quality": tuple(v.QUALITY),
+    "counterfactual": tuple(v.COUNTERFACTUAL),
+}
 
 
 Spread = tuple[tuple[float, int], ...]  # a distribution: (value, how many had it), by value
@@ -173,7 +181,8 @@ class DigestFigures:
     would_not_have_happened: int = 0
     would_have_happened_later: int = 0
     friction: int = 0
-    highlights: tuple[Highlight, ...] = ()
+    highlights: tuple[Highlight, ...] = ()  # the first ``HIGHLIGHTS`` shared moments
+    more_highlights: int = 0  # the shared moments after those, counted
     tokens: int = 0
     cost_usd: float = 0.0
     tokens_without_value: int = 0
@@ -216,7 +225,6 @@ def totals_of(members: Sequence[MemberWeekData]) -> CohortTotals:
     for m in members:
         groups.setdefault((m.answer, m.prompted, bool(m.moments)), []).append(m)
     moments = [moment for member in members for moment in member.moments]
-    kinds = Counter((m.outcome, m.time_saved, m.quality, m.counterfactual) for m in moments)
     activity = [m.activity for m in members if m.activity is not None]
     total = sum(activity, ActivityData()) if activity else None
     return CohortTotals(
@@ -236,12 +244,19 @@ def totals_of(members: Sequence[MemberWeekData]) -> CohortTotals:
             for (answer, prompted, logged), group in groups.items()
         ),
         hours=tuple((a, h, n) for (a, h), n in Counter((m.answer, m.hours_saved) for m in members).items()),
-        kinds=tuple(MomentKind(*kind, count) for kind, count in kinds.items()),
+        moments=len(moments),
+        choices={
+            question: {c: n for c in listed if (n := sum(1 for m in moments if getattr(m, question) == c))}
+            for question, listed in CHOICES.items()
+        },
         usage_sources=tuple(sorted({s for m in members for s in m.sources})),
         activity_members=len(activity),
         activity=None if total is None else ActivityTotals(**{**asdict(total), "sources": total.sources}),
         shared=tuple(
             SharedMoment(m.what, m.link, m.outcome, m.sharing, m.author or "") for m in moments if m.sharing in SHARED
+        ),
+        shared_counts=tuple(
+            (kind, n) for kind, n in ((k, sum(1 for m in moments if m.sharing == k)) for k in SHARED) if n
         ),
     )
 
@@ -298,9 +313,11 @@ def figures_of(
         small = 0 < members < min_respondents  # "1 of 1 answered" would say what that one person did
         return DigestFigures(**base, suppressed=True, small_cohort=small)
 
-    kinds = totals.kinds
-    moments = sum(k.count for k in kinds)
-    hours_saved = sum(v.HOURS_SAVED[k.time_saved] * k.count for k in kinds)
+    moments = totals.moments
+    outcome, time_saved, quality, counterfactual = (
+        totals.choices.get(question, {}) for question in ("outcome", "time_saved", "quality", "counterfactual")
+    )
+    hours_saved = sum(v.HOURS_SAVED[choice] * n for choice, n in time_saved.items() if choice in v.HOURS_SAVED)
     usage_members = sum(g.with_usage for g in totals.groups)
     usage_withheld = 0 < usage_members < min_respondents
     activity_withheld = 0 < totals.activity_members < min_respondents
@@ -318,11 +335,14 @@ def figures_of(
         split = (sum(g.with_tokens for g in idle), sum(g.with_tokens for g in valued))
         sources = totals.usage_sources
     loggers = sum(g.members for g in totals.groups if g.logged)
+    # named highlights always; anonymous ones once enough people logged that they could be anyone's
+    kinds_shown = ("named", "anonymous") if loggers >= min_respondents else ("named",)
+    kinds_shown = kinds_shown if share_free_text else ()
+    shareable = [m for m in totals.shared if m.sharing in kinds_shown]
     highlights = tuple(
-        Highlight(m.what, m.link, m.outcome, m.author if m.sharing == "named" else None)
-        for m in totals.shared
-        if share_free_text and (m.sharing == "named" or (m.sharing == "anonymous" and loggers >= min_respondents))
+        Highlight(m.what, m.link, m.outcome, m.author if m.sharing == "named" else None) for m in shareable[:HIGHLIGHTS]
     )
+    shared_total = sum(n for kind, n in totals.shared_counts if kind in kinds_shown)
     share_hidden = bool(tokens) and share_discloses(split, min_respondents)
     spread = merge_spreads(
         [((hours if answer == v.HELPED else 0.0, n),) for answer, hours, n in totals.hours if answer in _SUBSTANTIVE]
@@ -331,14 +351,15 @@ def figures_of(
         **base,
         suppressed=False,
         moments=moments,
-        outcomes=_ordered_kinds(kinds, "outcome", v.OUTCOMES),
+        outcomes={choice: outcome[choice] for choice in v.OUTCOMES if outcome.get(choice)},
         hours_saved=hours_saved,
         respondent_hours=spread,
-        quality=_ordered_kinds(kinds, "quality", v.QUALITY),
-        would_not_have_happened=sum(k.count for k in kinds if k.counterfactual == v.WOULD_NOT_HAVE_HAPPENED),
-        would_have_happened_later=sum(k.count for k in kinds if k.counterfactual == "later"),
-        friction=sum(k.count for k in kinds if k.time_saved == v.FRICTION_TIME),
+        quality={choice: quality[choice] for choice in v.QUALITY if quality.get(choice)},
+        would_not_have_happened=counterfactual.get(v.WOULD_NOT_HAVE_HAPPENED, 0),
+        would_have_happened_later=counterfactual.get("later", 0),
+        friction=time_saved.get(v.FRICTION_TIME, 0),
         highlights=highlights,
+        more_highlights=max(shared_total - len(highlights), 0),
         tokens=tokens,
         cost_usd=cost,
         tokens_without_value=0 if share_hidden else idle_tokens,
@@ -356,10 +377,3 @@ def figures_of(
         activity_withheld=activity_withheld,
         share_withheld=share_hidden,
     )
-
-
-def _ordered_kinds(kinds: Sequence[MomentKind], choice: str, vocabulary: Mapping[str, str]) -> dict[str, int]:
-    counts: Counter[str] = Counter()
-    for kind in kinds:
-        counts[getattr(kind, choice)] += kind.count
-    return {key: counts[key] for key in vocabulary if counts[key]}

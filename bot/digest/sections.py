@@ -18,7 +18,6 @@ from bot.digest.trend import Trend, comparison_line, series_lines
 PROVIDER = "Claude Code"  # the provider whose analytics fill activity_records (claude-code imports)
 HIGHLIGHT_CHARS = 280
 LINK_CHARS = 600  # links are at most 500 characters; escaping "&" can lengthen them a little
-MAX_HIGHLIGHTS = 10
 PRIVACY_NOTE = (
     "Team totals only: nobody is ranked or named by tokens, and answers stay private "
     "unless their author chose to share them."
@@ -129,13 +128,13 @@ def _outcomes(f: DigestFigures) -> Section:
     if not f.moments:
         return Section("Outcomes", ("No moments logged this week.",))
     kinds = ", ".join(f"{n} × {v.OUTCOMES[key].lower()}" for key, n in f.outcomes.items())
-    lines = [
-        f"{plural(f.moments, 'moment')} logged: {kinds}.",
-        hours_line(f.hours_saved, f.median_hours),
-        f"Quality vs without AI: {_counts(f.quality, v.QUALITY)}.",
+    lines = [f"{plural(f.moments, 'moment')} logged: {kinds}.", hours_line(f.hours_saved, f.median_hours)]
+    if f.quality:  # quality is optional: said of none of the moments, there is nothing to show
+        lines.append(f"Quality vs without AI: {_counts(f.quality, v.QUALITY)}.")
+    lines += [
         f"Would not have happened without AI: {f.would_not_have_happened} (would have happened later: "
         f"{f.would_have_happened_later}).",
-        f"Friction: {f.friction} moment(s) cost time; {f.didnt_help} member(s) said AI didn't help.",
+        f"Friction: {plural(f.friction, 'moment')} cost time; {plural(f.didnt_help, 'member')} said AI didn't help.",
     ]
     return Section("Outcomes", tuple(lines))
 
@@ -222,14 +221,14 @@ def _highlights(f: DigestFigures, style: Style) -> Section | None:
     if not f.highlights:
         return None
     lines = []
-    for h in f.highlights[:MAX_HIGHLIGHTS]:
+    for h in f.highlights:
         line = f"{v.OUTCOMES[h.outcome]}: {fmt.clip(style.escape(fmt.one_line(h.text)), HIGHLIGHT_CHARS)}"
         if h.link:
             line += f" ({fmt.clip(style.escape(h.link), LINK_CHARS)})"
         line += f" ({style.mention(h.author)})" if h.author else " (anonymous)"
         lines.append(line)
-    if len(f.highlights) > MAX_HIGHLIGHTS:
-        lines.append(f"…and {len(f.highlights) - MAX_HIGHLIGHTS} more.")
+    if f.more_highlights:
+        lines.append(f"…and {f.more_highlights} more.")
     return Section("Shared highlights", tuple(lines))
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from bot.digest.figures import ActivityData, DigestFigures, Highlight, Spread, merge_spreads
+from bot.digest.figures import HIGHLIGHTS, ActivityData, DigestFigures, Highlight, Spread, merge_spreads
 
-VERSION = 2  # 2: hours per respondent as (hours, respondents) pairs; 1: one number per respondent
+# 3: the highlights a digest shows, and how many more; 2: hours per respondent as (hours, respondents) pairs;
+# 1: one number per respondent (versions 1 and 2 kept every shared moment as a highlight)
+VERSION = 3
 _COUNTS = ("prompted", "responded")
 _SHOWN = (
     "respondents",
@@ -52,6 +54,7 @@ def to_stored(f: DigestFigures) -> dict[str, Any]:
     out["quality"] = dict(f.quality)
     out["respondent_hours"] = [[hours, n] for hours, n in f.respondent_hours]
     out["highlights"] = [[h.text, h.link, h.outcome, h.author] for h in f.highlights]
+    out["more_highlights"] = f.more_highlights
     out["usage_withheld"] = f.usage_withheld
     if not f.usage_withheld:
         out.update({name: getattr(f, name) for name in _USAGE})
@@ -80,7 +83,7 @@ def from_stored(team: str, week: str, data: dict[str, Any]) -> DigestFigures:
         outcomes=dict(data.get("outcomes", {})),
         quality=dict(data.get("quality", {})),
         respondent_hours=_spread(data.get("respondent_hours", ())),
-        highlights=tuple(Highlight(*h) for h in data.get("highlights", ())),
+        **_highlights(data.get("highlights", ()), data.get("more_highlights", 0)),
         token_weeks_split=tuple(data.get("token_weeks_split", (0, 0))),
         usage_withheld=data.get("usage_withheld", False),
         share_withheld=data.get("share_withheld", False),
@@ -89,6 +92,14 @@ def from_stored(team: str, week: str, data: dict[str, Any]) -> DigestFigures:
         usage_sources=tuple(data.get("usage_sources", ())),
         small_cohort=data.get("small_cohort", False),
     )
+
+
+def _highlights(stored: list, more: int) -> dict[str, Any]:
+    """The highlights a digest shows and how many more (versions 1 and 2 stored them all)."""
+    return {
+        "highlights": tuple(Highlight(*h) for h in stored[:HIGHLIGHTS]),
+        "more_highlights": more + max(len(stored) - HIGHLIGHTS, 0),
+    }
 
 
 def _spread(data: list) -> Spread:

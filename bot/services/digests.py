@@ -63,11 +63,12 @@ def week_view(engine: Engine, team: Team, week: str, now: datetime | None = None
     """What a team-week's digest shows now: its published figures with the trend once the week is closed,
     else how it is going (no figures)."""
     now = now or datetime.now(UTC)
+    weeks = weeks_back(week, TREND_WEEKS)
     with session_scope(engine) as session:
-        [figures] = publication.closed_figures(session, team, [week], now)
-        if figures is None:
+        found = publication.closed_figures(session, team, weeks, now)  # the week and its trend's, in one read
+        if found[-1] is None:
             return publication.progress(session, team, week)
-        return with_trend(recent_figures(session, team, week, TREND_WEEKS, now))
+    return with_trend([f if f is not None else empty_week(team, w) for w, f in zip(weeks, found, strict=True)])
 
 
 def team_chart(engine: Engine, team: Team, week: str, now: datetime | None = None) -> bytes | None:
@@ -297,7 +298,7 @@ def org_figures(session: Session, week: str, now: datetime) -> OrgFigures:
             cohort = tuple(publication.cohort_data(session, team.id, week, as_of=closed_at))
             folded.append(TeamWeek(team.name, figures.min_respondents, cohort))
         else:
-            shown.append(replace(figures, highlights=()))
+            shown.append(replace(figures, highlights=(), more_highlights=0))
     org = compute_org(week, shown, folded, not_run)
     pq.insert_org_once(session, week, _org_stored(org), now)
     return _org_from_stored(week, pq.org_published(session, week).figures)

@@ -50,10 +50,14 @@ def next_prompt_at(slot: Slot, tz: ZoneInfo, now: datetime | None = None) -> dat
     return at.astimezone(tz)
 
 
-def _this_week(session: Session, team: Team, person: Person, now: datetime) -> tuple[str, str | None, int]:
+def _this_week(
+    session: Session, team: Team, person: Person, now: datetime, mine: dict[str, summaries.MyWeek]
+) -> tuple[str, str | None, int]:
     """(week, the person's answer or None if not asked, moments logged) for the team's current week (their one
-    delivery of that week, in whichever team they count in)."""
+    delivery of that week, in whichever team they count in): from their own weeks read already, when it is one."""
     week = local_week(now, parse_tz(team.tz))  # the week "Log where AI helped" logs to
+    if week in mine:
+        return week, mine[week].answer, mine[week].moments
     delivery = cq.week_delivery(session, person.id, week)
     if delivery is None:
         return week, None, 0
@@ -61,10 +65,17 @@ def _this_week(session: Session, team: Team, person: Person, now: datetime) -> t
     return week, delivery.answer, moments
 
 
-def _my_team_week(session: Session, team: Team, person: Person, now: datetime, counted_in: str | None) -> MyTeamWeek:
+def _my_team_week(
+    session: Session,
+    team: Team,
+    person: Person,
+    now: datetime,
+    counted_in: str | None,
+    mine: dict[str, summaries.MyWeek],
+) -> MyTeamWeek:
     zone = member_zone(team, person)
     paused = team.paused or person.prompts_paused
-    week, answer, moments = _this_week(session, team, person, now)
+    week, answer, moments = _this_week(session, team, person, now, mine)
     return MyTeamWeek(
         team_id=team.id,
         team=team.name,
@@ -79,42 +90,45 @@ def _my_team_week(session: Session, team: Team, person: Person, now: datetime, c
     )
 
 
-def _panel_teams(engine: Engine, who: Caller) -> list[Team]:
+def _panel_teams(session: Session, who: Caller) -> list[Team]:
     """Teams whose aggregate the viewer sees: their own first; for a workspace admin, then every other."""
     own = who.teams()
     if not who.is_admin:
         return own
     own_ids = {t.id for t in own}
-    with session_scope(engine) as session:
-        others = [t for t in tq.list_teams(session) if t.id not in own_ids]
-    return own + others
+    return own + [t for t in tq.list_teams(session) if t.id not in own_ids]
 
 
 def home_data(engine: Engine, who: Caller, now: datetime, notice: str | None = None) -> HomeData:
+    """Everything the viewer's Home shows, read in one session: their own weeks (one grouped query and their token
+    summaries), their teams' weeks from those, and each team's published weeks and open week's answers."""
     member_of = sorted(who.member_of, key=lambda t: t.name.lower())
     with session_scope(engine) as session:
         person = tq.get_person(session, who.user_id)
-        my_teams = []
+        my_teams, weeks = [], []
         if person is not None:
-            primary = tq.primary_teams(session, [person.id]).get(person.id)
+            weeks = summaries.my_weeks_in(session, person.id, MY_WEEKS, now)
+            mine = {w.week: w for w in weeks if w.answer is not None}
+            # which team counts them matters only when they are in several
+            primary = tq.primary_teams(session, [person.id]).get(person.id) if len(member_of) > 1 else None
             names = {t.id: t.name for t in member_of}
             for t in member_of[:MAX_TEAMS]:
                 counted_in = names.get(primary) if primary not in (None, t.id) else None
-                my_teams.append(_my_team_week(session, t, person, now, counted_in))
-    teams = _panel_teams(engine, who)
-    panels = [
-        TeamPanel(
-            team_id=team.id,
-            summary=summaries.team_summary(engine, team, TEAM_WEEKS, now),
-            digest_week=digest_week(team, now),
-            can_manage=who.can_manage(team),
-        )
-        for team in teams[:MAX_TEAMS]
-    ]
+                my_teams.append(_my_team_week(session, t, person, now, counted_in, mine))
+        teams = _panel_teams(session, who)
+        panels = [
+            TeamPanel(
+                team_id=team.id,
+                summary=summaries.team_summary_in(session, team, TEAM_WEEKS, now),
+                digest_week=digest_week(team, now),
+                can_manage=who.can_manage(team),
+            )
+            for team in teams[:MAX_TEAMS]
+        ]
     return HomeData(
         my_teams=tuple(my_teams),
         more_my_teams=max(0, len(member_of) - len(my_teams)) if person else 0,
-        weeks=tuple(summaries.my_weeks(engine, who.user_id, MY_WEEKS, now)),
+        weeks=tuple(weeks),
         panels=tuple(panels),
         more_panels=max(0, len(teams) - MAX_TEAMS),
         is_admin=who.is_admin,

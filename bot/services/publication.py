@@ -19,28 +19,29 @@ roll-up, CLI) reads them from here, and only for closed weeks:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, case, func
 from sqlmodel import Session, select
 
 from bot import vocabulary as v
-from bot.digest.figures import ActivityData, DigestFigures, MemberWeekData, MomentData, figures_of
+from bot.digest.figures import CHOICES, HIGHLIGHTS, ActivityData, DigestFigures, MemberWeekData, MomentData, figures_of
 from bot.digest.progress import Progress
 from bot.digest.stored import from_stored, to_stored
 from bot.schedule_spec import cycle_week_at, occurrence, parse_tz
 from bot.services.teams import digest_slot, prompt_slot
 from storage.engine import session_scope
-from storage.models import Cycle, Delivery, PublishedWeek, Team, UsageRecord
+from storage.models import Cycle, Delivery, PublishedWeek, Team
 from storage.queries import cycles as cq
 from storage.queries import published as pq
 from storage.queries import teams as tq
 from storage.queries.activity import ActivityTotals, activity_by_person_week
 from storage.queries.cohort import cohort_totals
 from storage.queries.usage import token_summaries
-from storage.weeks import week_days, week_key
+from storage.weeks import week_days, week_key, weeks_back
 
 log = logging.getLogger(__name__)
 
@@ -130,28 +131,14 @@ def cohort_data(session: Session, team_id: int, week: str, as_of: datetime | Non
     return members
 
 
-def _usage_through(session: Session, team_id: int, week: str) -> str | None:
-    """The latest day of the week with usage for anyone in the cohort, when it is before the week's Sunday."""
-    monday, sunday = week_days(week)
-    cohort = select(Delivery.person_id).join(Cycle, Cycle.id == Delivery.cycle_id)
-    cohort = cohort.where(Cycle.team_id == team_id, Cycle.week == week)
-    latest = session.exec(
-        select(func.max(UsageRecord.day)).where(
-            UsageRecord.person_id.in_(cohort), UsageRecord.day >= monday, UsageRecord.day <= sunday
-        )
-    ).one()
-    if latest is None:
-        return None
-    latest = latest if isinstance(latest, date) else date.fromisoformat(str(latest))
-    return latest.isoformat() if latest < sunday else None
-
-
 def compute_week(session: Session, team: Team, week: str) -> DigestFigures:
     """The team-week's figures over its cohort, as the data is now: what publishing stores."""
-    totals = cohort_totals(session, team.id, week, v.HOURS_SAVED)
+    totals = cohort_totals(session, team.id, week, hours_saved=v.HOURS_SAVED, choices=CHOICES, highlights=HIGHLIGHTS)
     figures = figures_of(team.name, week, totals, team.min_respondents, share_free_text=team.share_free_text)
     if figures.tokens and not figures.usage_withheld:
-        figures = replace(figures, usage_through=_usage_through(session, team.id, week))
+        _, sunday = week_days(week)
+        latest = totals.usage_latest  # the latest day with usage, said when it is before the week's Sunday
+        figures = replace(figures, usage_through=latest.isoformat() if latest and latest < sunday else None)
     return figures
 
 
@@ -167,19 +154,38 @@ def publish(session: Session, team: Team, week: str, now: datetime) -> DigestFig
     return from_stored(team.name, week, stored.figures)
 
 
-def closed_figures(session: Session, team: Team, weeks: Sequence[str], now: datetime) -> list[DigestFigures | None]:
+def closed_figures(
+    session: Session,
+    team: Team,
+    weeks: Sequence[str],
+    now: datetime,
+    stored: Mapping[str, dict[str, Any]] | None = None,
+) -> list[DigestFigures | None]:
     """Each of ``weeks``' published figures, publishing the closed ones nobody has read yet; None for a week
-    that is still open (no figures may be shown for it)."""
-    stored = pq.published(session, team.id, weeks)
+    that is still open (no figures may be shown for it). ``stored``: the team's stored figures, read already."""
+    stored = pq.published_figures(session, team.id, weeks) if stored is None else stored
     out: list[DigestFigures | None] = []
     for week in weeks:
         if week in stored:
-            out.append(from_stored(team.name, week, stored[week].figures))
+            out.append(from_stored(team.name, week, stored[week]))
         elif now >= closes_at(team, week):
             out.append(publish(session, team, week, now))
         else:
             out.append(None)
     return out
+
+
+def last_closed_figures(
+    session: Session, team: Team, count: int, now: datetime
+) -> tuple[list[str], list[DigestFigures | None]]:
+    """The team's last ``count`` closed weeks (oldest first) and their figures (see ``closed_figures``), the
+    published weeks read once."""
+    current = current_week(team, now)
+    window = weeks_back(current, count + 1)
+    stored = pq.published_figures(session, team.id, window)
+    last = current if current in stored or now >= closes_at(team, current) else window[-2]
+    weeks = weeks_back(last, count)
+    return weeks, closed_figures(session, team, weeks, now, stored)
 
 
 def last_closed_week(session: Session, team: Team, now: datetime) -> str:
@@ -192,15 +198,17 @@ def last_closed_week(session: Session, team: Team, now: datetime) -> str:
 
 
 def progress(session: Session, team: Team, week: str) -> Progress:
-    counts = session.exec(
-        select(Delivery.state, Delivery.answer, func.count())
+    """How the team's open week is going: how many were prompted and how many answered (conditional sums over
+    the week's deliveries: one pass over their index, no grouping)."""
+    prompted, responded = session.execute(
+        select(
+            func.sum(case((Delivery.state.in_(cq.ASKED_STATES), 1), else_=0)),
+            func.sum(case((Delivery.answer != v.PENDING, 1), else_=0)),
+        )
         .join(Cycle, Cycle.id == Delivery.cycle_id)
         .where(Cycle.team_id == team.id, Cycle.week == week)
-        .group_by(Delivery.state, Delivery.answer)
-    ).all()
-    prompted = sum(n for state, _, n in counts if state in cq.ASKED_STATES)
-    responded = sum(n for _, answer, n in counts if answer != v.PENDING)
-    return Progress(team.name, week, prompted, responded, closes_at(team, week), team.tz)
+    ).one()
+    return Progress(team.name, week, int(prompted or 0), int(responded or 0), closes_at(team, week), team.tz)
 
 
 def publish_closed(engine: Engine, now: datetime | None = None) -> int:

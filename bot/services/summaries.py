@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
-from sqlmodel import select
+from sqlalchemy import Engine, Float, case, func, literal
+from sqlmodel import Session, select
 
 from bot import vocabulary as v
 from bot.digest.summary import SummaryFigures, summarise
@@ -22,13 +22,15 @@ from storage.weeks import week_key, weeks_back
 def team_summary(engine: Engine, team: Team, weeks: int, now: datetime | None = None) -> SummaryFigures:
     """The team's aggregate over its last ``weeks`` closed weeks (published figures only), and how the week
     still open is going, if one is."""
-    now = now or datetime.now(UTC)
     with session_scope(engine) as session:
-        last = publication.last_closed_week(session, team, now)
-        keys = weeks_back(last, weeks)
-        found = publication.closed_figures(session, team, keys, now)
-        current = publication.current_week(team, now)
-        open_week = publication.progress(session, team, current) if current != last else None
+        return team_summary_in(session, team, weeks, now or datetime.now(UTC))
+
+
+def team_summary_in(session: Session, team: Team, weeks: int, now: datetime) -> SummaryFigures:
+    """``team_summary`` in an open session: the published weeks read once, the open week's answers counted."""
+    current = publication.current_week(team, now)
+    keys, found = publication.last_closed_figures(session, team, weeks, now)
+    open_week = publication.progress(session, team, current) if current != keys[-1] else None
     figures = [f if f is not None else empty_week(team, week) for week, f in zip(keys, found, strict=True)]
     return replace(summarise(team.name, figures), open_week=open_week)
 
@@ -52,45 +54,52 @@ _ANSWER_RANK = {v.HELPED: 0, v.DIDNT_HELP: 1, v.SKIPPED: 2, v.PENDING: 3}
 
 def my_weeks(engine: Engine, user_id: str, weeks: int, now: datetime | None = None) -> list[MyWeek]:
     """The caller's own last ``weeks`` ISO weeks (newest first); empty if AI Retro knows nothing of them."""
-    keys = weeks_back(week_key((now or datetime.now(UTC)).date()), weeks)
     with session_scope(engine) as session:
         person = tq.get_person(session, user_id)
-        if person is None:
-            return []
-        rows = session.exec(
-            select(Delivery, Cycle.week, Team.name)
-            .join(Cycle, Cycle.id == Delivery.cycle_id)
-            .join(Team, Team.id == Cycle.team_id)
-            .where(Delivery.person_id == person.id, Cycle.week.in_(keys))
-        ).all()
-        delivery_ids = [d.id for d, _, _ in rows]
-        moments = list(session.exec(select(Moment).where(Moment.delivery_id.in_(delivery_ids))))
-        summaries = {
-            s.week: s
-            for s in session.exec(
-                select(TokenSummary).where(TokenSummary.person_id == person.id, TokenSummary.week.in_(keys))
+        return [] if person is None else my_weeks_in(session, person.id, weeks, now or datetime.now(UTC))
+
+
+def my_weeks_in(session: Session, person_id: int, weeks: int, now: datetime) -> list[MyWeek]:
+    """``my_weeks`` of a known person in an open session: their deliveries with their moments counted and hours
+    added up (one grouped query), and their token summaries."""
+    keys = weeks_back(week_key(now.date()), weeks)
+    hours = case(
+        *((Moment.time_saved == choice, literal(value, Float)) for choice, value in v.HOURS_SAVED.items()),
+        else_=literal(0.0, Float),
+    )
+    rows = session.exec(
+        select(Cycle.week, Delivery.answer, Team.name, func.count(Moment.id), func.coalesce(func.sum(hours), 0.0))
+        .join(Cycle, Cycle.id == Delivery.cycle_id)
+        .join(Team, Team.id == Cycle.team_id)
+        .outerjoin(Moment, Moment.delivery_id == Delivery.id)
+        .where(Delivery.person_id == person_id, Cycle.week.in_(keys))
+        .group_by(Delivery.id, Cycle.week, Delivery.answer, Team.name)
+    ).all()
+    usage = {
+        week: (tokens, cost, top)
+        for week, tokens, cost, top in session.exec(
+            select(TokenSummary.week, TokenSummary.tokens, TokenSummary.cost_usd, TokenSummary.top_model).where(
+                TokenSummary.person_id == person_id, TokenSummary.week.in_(keys)
             )
-        }
-    by_week: dict[str, list[tuple[Delivery, str]]] = {}
-    for delivery, week, team_name in rows:
-        by_week.setdefault(week, []).append((delivery, team_name))
+        )
+    }
+    by_week: dict[str, list[tuple[str, str, int, float]]] = {}
+    for week, answer, team_name, moments, hours_saved in rows:
+        by_week.setdefault(week, []).append((answer, team_name, int(moments), float(hours_saved)))
     out = []
     for week in reversed(keys):
         entries = by_week.get(week, [])
-        ids = {d.id for d, _ in entries}
-        mine = [m for m in moments if m.delivery_id in ids]
-        answers = [d.answer for d, _ in entries]
-        summary = summaries.get(week)
+        tokens, cost, top = usage.get(week, (None, None, None))
         out.append(
             MyWeek(
                 week=week,
-                answer=min(answers, key=_ANSWER_RANK.__getitem__) if answers else None,
-                teams=tuple(sorted({name for _, name in entries})),
-                moments=len(mine),
-                hours_saved=sum(v.HOURS_SAVED[m.time_saved] for m in mine),
-                tokens=summary.tokens if summary else None,
-                cost_usd=summary.cost_usd if summary else None,
-                top_model=summary.top_model if summary else None,
+                answer=min((a for a, _, _, _ in entries), key=_ANSWER_RANK.__getitem__) if entries else None,
+                teams=tuple(sorted({name for _, name, _, _ in entries})),
+                moments=sum(n for _, _, n, _ in entries),
+                hours_saved=sum(h for _, _, _, h in entries),
+                tokens=tokens,
+                cost_usd=cost,
+                top_model=top,
             )
         )
     return out

@@ -23,6 +23,18 @@ def published(session: Session, team_id: int, weeks: Sequence[str]) -> dict[str,
     return {row.week: row for row in rows}
 
 
+def published_figures(session: Session, team_id: int, weeks: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored figures of the team's published weeks among ``weeks``, by week (columns only: no rows to track)."""
+    if not weeks:
+        return {}
+    rows = session.execute(
+        select(PublishedWeek.week, PublishedWeek.figures).where(
+            PublishedWeek.team_id == team_id, PublishedWeek.week.in_(list(weeks))
+        )
+    )
+    return dict(rows.tuples().all())
+
+
 def insert_once(session: Session, team_id: int, week: str, figures: dict[str, Any], now: datetime) -> PublishedWeek:
     """Store the team-week's figures unless they are stored already; returns what is stored (the first
     writer's, when two processes publish the same week at once)."""

@@ -89,7 +89,7 @@ def test_posted_digest_matches_the_hand_computed_figures(engine, app, team, slac
     assert "Estimated time saved: 6 h in total, median 1.5 h per respondent." in text
     assert "better 2 · about the same 1 · had to redo it 1" in text
     assert "Would not have happened without AI: 1 (would have happened later: 1)." in text
-    assert "Friction: 1 moment(s) cost time; 1 member(s) said AI didn't help." in text
+    assert "Friction: 1 moment cost time; 1 member said AI didn't help." in text
     # tokens: ada 1.0M + grace 0.5M + barbara 0.2M + linus 2.0M + margaret 0.4M + ken 0.3M = 4.4M, $44
     # (ada's next-week 9M excluded); the usage was imported on Monday, and the digest says so
     assert (
@@ -175,7 +175,7 @@ def test_a_posted_week_never_changes(engine, app, team, slack, members, week, us
     before = digest_text(view)
     assert "5 of 6 answered (83%)" in before and "Team usage: 4.4M tokens, $44.00" in before
 
-    members["ken"].didnt_help()  # a late answer, still that week
+    members["ken"].click("didnt_help")  # a late answer, still that week: refused (the week is closed)
     with session_scope(engine) as session:  # grace and barbara leave the team
         tq.set_team_members(session, team.id, [u.id for u in users if u.name not in ("grace", "barbara")])
     _, sunday = week_days(week)  # the rest of the week's usage, imported after the digest

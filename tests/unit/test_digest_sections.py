@@ -10,8 +10,9 @@ import pytest
 from bot import formatting as fmt
 from bot import vocabulary as v
 from bot.blocks.digest import digest_blocks
+from bot.digest.figures import HIGHLIGHTS as MAX_HIGHLIGHTS
 from bot.digest.figures import ActivityData, MemberWeekData, MomentData, compute_digest
-from bot.digest.sections import HIGHLIGHT_CHARS, MAX_HIGHLIGHTS, SLACK_STYLE, digest_text
+from bot.digest.sections import HIGHLIGHT_CHARS, SLACK_STYLE, digest_text
 from bot.digest.trend import compute_trend
 from storage.weeks import weeks_back
 from tests.blockkit_limits import message_problems

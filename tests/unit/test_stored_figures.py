@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 
 from bot import vocabulary as v
-from bot.digest.figures import ActivityData, Highlight, MemberWeekData, MomentData, compute_digest
+from bot.digest.figures import HIGHLIGHTS, ActivityData, Highlight, MemberWeekData, MomentData, compute_digest
 from bot.digest.sections import digest_text
 from bot.digest.stored import from_stored, to_stored, without_author
 
@@ -181,3 +181,24 @@ def test_without_author_says_none_when_the_week_has_nothing_of_theirs():
     assert without_author(shown, "U0BOB0001") is None, "an anonymous highlight carries no author to match"
     suppressed = stored_json(compute_digest("Payments", WEEK, full_week()[:2], 3))
     assert without_author(suppressed, "U0ADA0001") is None
+
+
+def test_a_week_stores_the_highlights_a_digest_shows_and_counts_the_rest():
+    many = tuple(replace(NAMED, what=f"Moment {i:02d}") for i in range(HIGHLIGHTS + 4))
+    members = [replace(full_week()[0], moments=many), *full_week()[1:]]
+    f = compute_digest("Payments", WEEK, members, 3)
+    assert (len(f.highlights), f.more_highlights) == (HIGHLIGHTS, 5)  # 14 named and one anonymous
+    data = stored_json(f)
+    assert len(data["highlights"]) == HIGHLIGHTS and data["more_highlights"] == 5
+    assert round_trip(f) == f
+    assert "…and 5 more." in digest_text(round_trip(f))
+
+
+def test_a_week_stored_with_every_highlight_reads_as_a_digest_shows_it():
+    many = tuple(replace(NAMED, what=f"Moment {i:02d}") for i in range(HIGHLIGHTS + 4))
+    data = stored_json(compute_digest("Payments", WEEK, [replace(full_week()[0], moments=many), *full_week()[1:]], 3))
+    data["highlights"] = [[f"Moment {i:02d}", None, "feature", "U0ADA0001"] for i in range(HIGHLIGHTS + 4)]
+    del data["more_highlights"]  # as versions 1 and 2 stored a week: every shared moment
+    back = from_stored("Payments", WEEK, {**data, "v": 2})
+    assert [h.text for h in back.highlights] == [f"Moment {i:02d}" for i in range(HIGHLIGHTS)]
+    assert back.more_highlights == 4
