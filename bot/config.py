@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,6 +24,17 @@ def normalise_database_url(url: str) -> str:
     raise ValueError(
         "use SQLite (sqlite:///airetro.db, the default) or PostgreSQL (postgresql+psycopg://user:pass@host/db)"
     )
+
+
+def sqlite_directory(url: str) -> str | None:
+    """The directory a SQLite URL's database file is in (``.`` for a bare file name); None for an in-memory
+    database or another engine."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return None
+    return os.path.dirname(path) or "."
 
 
 class ConfigError(Exception):
@@ -65,12 +78,32 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_engine(cls, url: str) -> str:
-        return normalise_database_url(url)
+        url = normalise_database_url(url)
+        directory = sqlite_directory(url)
+        if directory is not None and not os.path.isdir(directory):  # SQLite would make a new, empty database
+            raise ValueError(
+                f"the directory {directory} does not exist; create it or correct the path "
+                "(no new, empty database was made)"
+            )
+        return url
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port_number(cls, port: object) -> int:
+        return check_port(port)
 
     @property
     def api_url(self) -> str:
         """The Web API base URL with the trailing slash slack-sdk expects."""
         return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
+
+
+def check_port(port: object) -> int:
+    """A TCP port to listen on, 1 to 65535; a ValueError saying so (and what was given) otherwise."""
+    text = str(port).strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
+        raise ValueError(f"must be a port number from 1 to 65535 (got {text or 'nothing'})")
+    return int(text)
 
 
 def load_settings() -> Settings:

@@ -10,6 +10,7 @@ and, on SIGTERM or SIGINT, passes the signal on, waits for them to finish their 
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -20,7 +21,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -148,10 +149,47 @@ def _print_listening(port: int, otlp_on: bool | None, ready: bool, processes: st
     _print_health(ready)
 
 
+class PortInUse(OSError):
+    """The port to listen on is taken; the message names it (and what to do), in one line."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(
+            f"port {port} is already in use: stop what listens there, or set PORT (or --port) to a free port"
+        )
+        self.port = port
+
+
+def _naming_the_port(exc: OSError, port: int) -> OSError:
+    """A bind failure as an operator reads it: which port, and why."""
+    if exc.errno == errno.EADDRINUSE:
+        return PortInUse(port)
+    if exc.errno == errno.EACCES:
+        return OSError(f"port {port} needs more privileges than this process has: set PORT to 1024 or above")
+    return OSError(f"cannot listen on port {port}: {exc.strerror or exc}")
+
+
+def check_port_free(port: int, host: str = "0.0.0.0") -> None:
+    """Raise PortInUse (or another OSError naming the port) unless ``port`` can be listened on now: checked
+    before the database is migrated or Slack is called, so a taken port is the one line an operator sees."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no clash
+        sock.bind((host, port))
+    except OSError as exc:
+        raise _naming_the_port(exc, port) from None
+    finally:
+        sock.close()
+
+
+def _create_server(app: WsgiApp, port: int, threads: int) -> Any:  # waitress: one of its server classes
+    try:
+        return create_server(app, host="0.0.0.0", port=port, threads=threads, max_request_body_size=MAX_BODY)
+    except OSError as exc:  # taken since check_port_free looked
+        raise _naming_the_port(exc, port) from None
+
+
 def serve_http_forever(app: App, port: int, *, otlp: WsgiApp | None = None, engine: Engine | None = None) -> None:
-    server = create_server(
-        _routes(app, otlp, engine), host="0.0.0.0", port=port, threads=8, max_request_body_size=MAX_BODY
-    )
+    server = _create_server(_routes(app, otlp, engine), port, threads=8)
     otlp_on = None if otlp is None else bool(getattr(otlp, "token", True))
     _print_listening(server.effective_port, otlp_on, engine is not None)
     server.run()
@@ -160,9 +198,7 @@ def serve_http_forever(app: App, port: int, *, otlp: WsgiApp | None = None, engi
 def serve_otlp_in_background(otlp: WsgiApp, port: int, *, engine: Engine | None = None) -> HttpServer:
     """Socket Mode has no HTTP endpoint for Slack; Claude Code's metrics still need one: ``/v1/metrics``, and
     the health checks beside it."""
-    server = create_server(
-        _routes(None, otlp, engine), host="0.0.0.0", port=port, threads=4, max_request_body_size=MAX_BODY
-    )
+    server = _create_server(_routes(None, otlp, engine), port, threads=4)
     thread = threading.Thread(target=server.run, name="airetro-otlp", daemon=True)
     thread.start()
     print(f"Claude Code metrics (OTLP/HTTP) on http://0.0.0.0:{server.effective_port}{OTLP_METRICS_PATH}", flush=True)
@@ -203,9 +239,9 @@ def bind_port(port: int, host: str = "0.0.0.0", backlog: int = 1024) -> socket.s
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(backlog)
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise _naming_the_port(exc, port) from None
     return sock
 
 

@@ -17,11 +17,15 @@ from tests.conftest import CHANNEL, SIGNING_SECRET, TOKEN, write_csv
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path, slack):
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT"):
+def env(monkeypatch, tmp_path, slack, users):
+    """A database, the Slack stand-in with the team channel in it, and the bot token (team create checks the
+    channel and people with Slack)."""
+    for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     monkeypatch.setenv("SLACK_API_URL", slack.url)
+    slack.channels[CHANNEL] = [u.id for u in users]
     return monkeypatch
 
 
@@ -37,6 +41,7 @@ def _create(users, *extra: str) -> int:
 
 
 def test_serve_without_configuration_stops_with_one_line(env, capsys):
+    env.delenv("SLACK_BOT_TOKEN")
     assert main(["serve"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "SLACK_BOT_TOKEN is not set" in err and "Traceback" not in err
@@ -72,7 +77,7 @@ def test_team_create_validates_and_creates(env, users, capsys):
     assert _create(users, "--manager", "bob") == 1
     assert "--manager 'bob' is not a Slack user ID" in capsys.readouterr().err
     assert _create(users, "--min-respondents", "4", "--manager", users[1].id) == 0
-    assert "Created team Payments: 5 members, 1 manager(s)" in capsys.readouterr().out
+    assert "Created team Payments: 5 members, 1 manager, digest in C0TEAM001" in capsys.readouterr().out
     engine = make_engine(os.environ["DATABASE_URL"])
     with session_scope(engine) as session:
         assert [p.slack_user_id for p in tq.team_managers(session, tq.get_team(session, "Payments").id)] == [
@@ -134,9 +139,16 @@ def test_digest_prints_and_posts_once(env, users, slack, capsys):
         out = capsys.readouterr().out
         assert "Weekly AI retro: Payments, 2026-W47\n" in out and "Nobody was prompted this week." in out
         assert slack.calls("chat.postMessage")[5:] == []  # the 5 prompts only
+        # a week nobody was prompted has no digest: nothing is posted, and the operator is told so
         assert main(["digest", "--team", "Payments", "--week", "2026-W47", "--post"]) == 0
-        assert main(["digest", "--team", "Payments", "--week", "2026-W47", "--post"]) == 0
-        assert "Already posted for 2026-W47" in capsys.readouterr().out
+        assert capsys.readouterr().out == (
+            "Nobody in Payments was prompted in 2026-W47, so there is no digest to post. Nothing was posted.\n"
+        )
+        assert slack.calls("chat.postMessage")[5:] == []
+        # this week's 5 were prompted: posting closes it now and posts its digest, once
+        assert main(["digest", "--team", "Payments", "--post"]) == 0
+        assert main(["digest", "--team", "Payments", "--post"]) == 0
+        assert "Already posted for 2026-W48" in capsys.readouterr().out
         assert [c.args["channel"] for c in slack.calls("chat.postMessage")[5:]] == [CHANNEL]
         assert main(["digest", "--team", "Payments", "--week", "2026-47"]) == 1
 
@@ -209,6 +221,7 @@ def test_serve_answers_signed_requests_over_http_with_or_without_the_scheduler(s
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    slack.channels[CHANNEL] = [u.id for u in users]  # the team channel, the bot in it (team create checks)
     env = {**os.environ, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.url,
            "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "PORT": str(port)}  # fmt: skip
     env.pop("SLACK_APP_TOKEN", None)

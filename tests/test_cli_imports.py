@@ -65,7 +65,7 @@ def test_every_command_names_a_function_that_exists():
     import importlib
 
     runs = _runs(build_parser()) | {"bot.cli.usage:cmd_import_usage_from_api"}  # set by --from-api
-    assert len(runs) == 17
+    assert len(runs) == 21
     for run in runs:
         module, _, name = run.partition(":")
         assert callable(getattr(importlib.import_module(module), name)), run

@@ -241,9 +241,23 @@ def test_socket_mode_refuses_several_web_processes_in_one_line(monkeypatch, tmp_
     assert not (tmp_path / "never.db").exists(), "refused before touching the database"
 
 
-def test_web_processes_that_cannot_start_stop_the_parent_with_one_line_each(slack, tmp_path):
+def test_a_wrong_token_is_one_line_before_any_web_process_starts(slack, tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "SLACK_API_URL": slack.url,
            "SLACK_BOT_TOKEN": "xoxb-not-the-right-one", "SLACK_SIGNING_SECRET": SIGNING_SECRET}  # fmt: skip
+    for name in ("SLACK_APP_TOKEN", "OTLP_TOKEN", "USAGE_PULLS", "PORT"):
+        env.pop(name, None)
+    argv = [sys.executable, "-m", "bot", "serve", "--workers", "2", "--no-scheduler", "--port", str(_free_port())]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=BUDGET)
+    assert done.returncode == 1
+    assert done.stderr.startswith("airetro: Slack does not accept SLACK_BOT_TOKEN (invalid_auth)"), done.stderr
+    assert done.stderr.count("\n") == 1 and "web process" not in done.stderr
+
+
+def test_web_processes_that_cannot_start_stop_the_parent_with_one_line_each(slack, tmp_path):
+    # the token is right when the parent checks it, then Slack refuses it to the web processes as they start
+    slack.fail("auth.test", "invalid_auth", times=100, after=1)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "SLACK_API_URL": slack.url,
+           "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}  # fmt: skip
     for name in ("SLACK_APP_TOKEN", "OTLP_TOKEN", "USAGE_PULLS", "PORT"):
         env.pop(name, None)
     argv = [sys.executable, "-m", "bot", "serve", "--workers", "2", "--no-scheduler", "--port", str(_free_port())]

@@ -3,12 +3,15 @@
 parser.py      every command, option and help text (light: building it and ``--help`` import no Slack,
                database or usage-format code); each command names its function, e.g.
                ``run="bot.cli.digest:cmd_digest"``, imported when that command is run
-common.py      what the commands share: the migrated engine, the Slack client, counting, CliError and the
-               one-line errors with their exit statuses
+common.py      what the commands share: the migrated engine, the Slack client (checked with auth.test before
+               a command acts), counting, CliError and the one-line errors with their exit statuses
 serve.py       serve
 scheduler.py   scheduler, schedule show
 demo.py        demo
-team.py        team create, team update, team delete
+team.py        team create, team update, team delete (confirmation, or --yes)
+team_view.py   team list, team show
+team_members.py team members add, team members remove
+slack_checks.py what team create/update/members add ask Slack first (conversations.info, users.info)
 prompts.py     prompts send
 digest.py      digest (--team, --org)
 usage.py       import-usage (files, --from-api, --from-api copilot)

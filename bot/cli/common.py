@@ -4,8 +4,11 @@ stderr and an exit status), the migrated engine, the Slack client, counting for 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -22,7 +25,7 @@ UNATTRIBUTED_SHOWN = 20  # unattributed keys an import or `identities list` name
 
 
 class CliError(Exception):
-    """An operator-facing failure: printed as one line, exit status 1."""
+    """An operator-facing failure: printed as one line (one per line of the message), exit status 1."""
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -33,7 +36,8 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         return command(args, load_settings())
     except (ConfigError, CliError) as exc:
-        print(f"airetro: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # several wrong IDs: one line each
+            print(f"airetro: {line}", file=sys.stderr)
         return 2 if isinstance(exc, ConfigError) else 1
     except (ValueError, LookupError) as exc:
         print(f"airetro: {exc}", file=sys.stderr)
@@ -81,6 +85,64 @@ def slack_client(settings: Settings) -> WebClient:
 
     require_slack(settings, serving=False)
     return make_client(settings)
+
+
+def checked_slack(settings: Settings) -> WebClient:
+    """The Web API client once Slack has answered ``auth.test`` with the bot token: a command that will talk
+    to Slack checks this before it prints or stores anything."""
+    client = slack_client(settings)
+    check_slack(client, settings)
+    return client
+
+
+def check_slack(client: WebClient, settings: Settings) -> None:
+    """``auth.test``; one line naming SLACK_API_URL when Slack cannot be reached, or SLACK_BOT_TOKEN when
+    Slack refuses it (CliError)."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    try:
+        with quiet_slack_sdk():  # not one log line per attempt: the one line below says it all
+            client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error") or "an error"
+        if error in BAD_TOKEN:
+            raise CliError(
+                f"Slack does not accept SLACK_BOT_TOKEN ({error}): copy the bot token (xoxb-…) again "
+                "from your Slack app's OAuth page"
+            ) from None
+        raise CliError(f"Slack at SLACK_API_URL ({settings.api_url}) answered '{error}' to auth.test") from None
+    except (SlackClientError, OSError) as exc:  # urllib's URLError is an OSError; a timeout too
+        raise CliError(f"cannot reach Slack at SLACK_API_URL ({settings.api_url}): {_why(exc)}") from None
+
+
+BAD_TOKEN = (
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "not_allowed_token_type",
+)
+
+
+def _why(exc: BaseException) -> str:
+    """``connection refused``, ``name or service not known``, ``timed out``: the cause, in a few words."""
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror.lower()
+    text = str(reason).splitlines()[0] if str(reason) else reason.__class__.__name__
+    return text.removeprefix("<urlopen error ").removesuffix(">")
+
+
+@contextlib.contextmanager
+def quiet_slack_sdk() -> Iterator[None]:
+    """slack_sdk logs an ERROR for each failed attempt; a command says what failed in its own one line."""
+    logger = logging.getLogger("slack_sdk.web.base_client")
+    before, logger.disabled = logger.disabled, True
+    try:
+        yield
+    finally:
+        logger.disabled = before
 
 
 def counted(n: int, what: str, plural: str = "") -> str:

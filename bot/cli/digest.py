@@ -10,9 +10,11 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.blocks.digest import view_text
-from bot.cli.common import CliError, open_database, slack_client
+from bot.cli.common import CliError, checked_slack, open_database
 from bot.config import Settings
+from bot.digest.figures import DigestFigures
 from bot.digest.org import org_text
+from bot.digest.progress import Progress
 from bot.services import digests, teams
 from bot.services.charts import NO_CHART
 from storage.models import Team
@@ -26,12 +28,16 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("give --team NAME for a team's digest, or --org for the roll-up across teams")
     if args.channel:
         raise CliError("--channel goes with --org: a team's digest is posted to the team's own channel")
+    client = checked_slack(settings) if args.post else None  # the token works, or nothing is printed
     engine = open_database(settings)
     team = teams.find_team(engine, args.team)
     week = parse_week(args.week) if args.week else digests.digest_week(team)
     posted = None
+    if args.post and _nobody_asked(digests.week_view(engine, team, week)):
+        print(f"Nobody in {team.name} was prompted in {week}, so there is no digest to post. Nothing was posted.")
+        return 0
     if args.post:  # posting closes the week: the digest printed below is then the one that was posted
-        posted = _posting(lambda: digests.post_digest(engine, slack_client(settings), team, week), team.channel_id)
+        posted = _posting(lambda: digests.post_digest(engine, client, team, week), team.channel_id)
     print(view_text(digests.week_view(engine, team, week)))
     _write_chart(engine, team, week, args.chart)
     if args.post:
@@ -51,6 +57,7 @@ def _org_digest(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("--channel says where to post: add --post")
     if args.channel and not teams.CHANNEL_RE.match(args.channel):
         raise CliError(f"--channel {args.channel!r} is not a Slack channel ID like C0123ABCD")
+    client = checked_slack(settings) if args.post else None  # the token works, or nothing is printed
     engine = open_database(settings)
     week = parse_week(args.week) if args.week else digests.org_week()
     try:
@@ -58,11 +65,17 @@ def _org_digest(args: argparse.Namespace, settings: Settings) -> int:
     except digests.OrgNotReady as not_ready:
         raise CliError(str(not_ready)) from None
     if args.post:
-        posted = _posting(
-            lambda: digests.post_org_digest(engine, slack_client(settings), args.channel, week), args.channel
-        )
+        posted = _posting(lambda: digests.post_org_digest(engine, client, args.channel, week), args.channel)
         print(f"\nPosted to {args.channel}." if posted else f"\nAlready posted for {week}; not posted again.")
     return 0
+
+
+def _nobody_asked(view: DigestFigures | Progress) -> bool:
+    """A team-week with no digest to post: nobody was prompted and nobody answered (a week of too few people
+    asked still has one, saying so)."""
+    if isinstance(view, Progress):
+        return not (view.prompted or view.responded)
+    return not (view.prompted or view.responded or view.small_cohort)
 
 
 def _posting(post: Callable[[], object], channel: str) -> object:

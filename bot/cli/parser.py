@@ -64,9 +64,9 @@ def _processes(sub: Subparsers) -> None:
 
 
 def _team(sub: Subparsers) -> None:
-    """team create, team update, team delete (bot/cli/team.py)."""
+    """team create, update, delete, list, show, members add|remove (bot/cli/team.py, bot/cli/team_members.py)."""
     team = sub.add_parser("team", help="manage teams").add_subparsers(dest="team_command", required=True)
-    create = team.add_parser("create", help="create a team")
+    create = team.add_parser("create", help="create a team (its channel and people are checked with Slack first)")
     create.add_argument("name")
     create.add_argument("--channel", required=True, help="digest channel ID (C…)")
     create.add_argument("--member", action="append", required=True, help="member user ID (U…), repeatable")
@@ -83,8 +83,9 @@ def _team(sub: Subparsers) -> None:
     )
     create.set_defaults(run="bot.cli.team:cmd_team_create")
 
-    update = team.add_parser("update", help="change a team's schedule (its jobs are rescheduled at once)")
+    update = team.add_parser("update", help="change a team's channel or schedule (its jobs are rescheduled at once)")
     update.add_argument("name")
+    update.add_argument("--channel", help="a new digest channel ID (C…), checked with Slack first")
     update.add_argument("--tz", help="IANA time zone")
     update.add_argument("--prompt", help='prompt time, e.g. "mon 10:00"')
     update.add_argument("--digest", help='digest time, e.g. "fri 16:00"')
@@ -95,9 +96,29 @@ def _team(sub: Subparsers) -> None:
     pause.add_argument("--resume", dest="paused", action="store_const", const=False, help="start them again")
     update.set_defaults(run="bot.cli.team:cmd_team_update")
 
-    delete = team.add_parser("delete", help="delete a team, its answers and its jobs")
+    delete = team.add_parser("delete", help="delete a team, its answers and its jobs (asks first)")
     delete.add_argument("name")
+    delete.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
     delete.set_defaults(run="bot.cli.team:cmd_team_delete")
+
+    team.add_parser("list", help="every team: members, channel, schedule").set_defaults(
+        run="bot.cli.team_view:cmd_team_list"
+    )
+    show = team.add_parser("show", help="one team: its channel, schedule, managers and members")
+    show.add_argument("name")
+    show.set_defaults(run="bot.cli.team_view:cmd_team_show")
+
+    members = team.add_parser("members", help="add or remove a team's members").add_subparsers(
+        dest="members_command", required=True
+    )
+    add = members.add_parser("add", help="add people (checked with Slack first); from their next prompt on")
+    add.add_argument("name", help="the team")
+    add.add_argument("users", nargs="+", metavar="U…", help="Slack user IDs")
+    add.set_defaults(run="bot.cli.team_members:cmd_team_members_add")
+    remove = members.add_parser("remove", help="remove people; their past answers stay in the closed weeks")
+    remove.add_argument("name", help="the team")
+    remove.add_argument("users", nargs="+", metavar="U…", help="Slack user IDs")
+    remove.set_defaults(run="bot.cli.team_members:cmd_team_members_remove")
 
 
 def _prompts(sub: Subparsers) -> None:

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import argparse
 
-from bot.app import create_app
-from bot.cli.common import CliError, open_database
-from bot.config import Settings, require_slack
+from bot.app import create_app, make_client
+from bot.cli.common import CliError, check_slack, open_database
+from bot.config import Settings, check_port, require_slack
 from bot.otlp.receiver import receiver_for_slack
 from bot.scheduler.process import lead_in_background
-from bot.serve import WebProcess, serve_http_forever, serve_otlp_in_background, serve_socket_mode, serve_workers
+from bot.serve import (
+    WebProcess,
+    check_port_free,
+    serve_http_forever,
+    serve_otlp_in_background,
+    serve_socket_mode,
+    serve_workers,
+)
 from bot.services.publication import publish_closed
 from storage import liveness
 from storage.engine import make_engine, migrate
@@ -22,6 +29,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("--workers must be at least 1")
     if args.workers > 1 and settings.slack_app_token:
         raise CliError("--workers needs HTTP mode: Socket Mode (SLACK_APP_TOKEN is set) runs in one process")
+    port = _port(args, settings)
+    # checked before anything is migrated or started: the port (unless Socket Mode needs none), then Slack
+    if not settings.slack_app_token or settings.otlp_token:
+        check_port_free(port)
+    check_slack(make_client(settings), settings)
     if args.workers > 1:
         # The parent migrates, then holds no connection and runs no thread across the forks: each web process
         # makes its own engine and registers its own heartbeat (storage.liveness), after the fork.
@@ -42,7 +54,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             stop = None if args.no_scheduler else lead_in_background(engine, app.client)  # one leads: leader.py
             return WebProcess(app, engine, otlp, on_stop=stop.set if stop is not None else None)
 
-        return serve_workers(args.workers, args.port or settings.port, web_process, otlp_on=bool(settings.otlp_token))
+        return serve_workers(args.workers, port, web_process, otlp_on=bool(settings.otlp_token))
     engine = open_database(settings)
     app = create_app(settings, engine)
     otlp = receiver_for_slack(engine, settings.otlp_token, app.client)  # /v1/metrics: 404 without OTLP_TOKEN
@@ -52,11 +64,21 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if settings.slack_app_token:
             if settings.otlp_token:
-                serve_otlp_in_background(otlp, args.port or settings.port, engine=engine)
+                serve_otlp_in_background(otlp, port, engine=engine)
             serve_socket_mode(app, settings.slack_app_token)
         else:
-            serve_http_forever(app, args.port or settings.port, otlp=otlp, engine=engine)
+            serve_http_forever(app, port, otlp=otlp, engine=engine)
     finally:
         if scheduler is not None:
             scheduler.set()
     return 0
+
+
+def _port(args: argparse.Namespace, settings: Settings) -> int:
+    """``--port``, else PORT (checked with the settings); the same range for both."""
+    if args.port is None:
+        return settings.port
+    try:
+        return check_port(args.port)
+    except ValueError as exc:
+        raise CliError(f"--port {exc}") from None

@@ -64,6 +64,7 @@ class _Fault:
     processed: bool = False  # the call took effect (a message posted) before the fault
     late: float | None = None  # the answer comes only after this many seconds (after the client gave up)
     drop: bool = False  # the connection is closed with no answer at all
+    after: int = 0  # calls answered as usual before the fault begins
 
 
 @dataclass(frozen=True)
@@ -352,9 +353,10 @@ class SlackWebApi:
         return "D" + user_id[1:]
 
     # -- what tests arrange -----------------------------------------------------------------
-    def fail(self, method: str, error: str, times: int = 1) -> None:
-        """The next ``times`` calls of ``method`` answer ``{"ok": false, "error": error}``."""
-        self._state.faults.setdefault(method, []).append(_Fault(times, error=error))
+    def fail(self, method: str, error: str, times: int = 1, *, after: int = 0) -> None:
+        """The next ``times`` calls of ``method`` answer ``{"ok": false, "error": error}`` (``after``: once that
+        many more have been answered as usual)."""
+        self._state.faults.setdefault(method, []).append(_Fault(times, error=error, after=after))
 
     def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer HTTP 429 with ``Retry-After``."""
@@ -871,6 +873,9 @@ class SlackWebApi:
             if not faults:
                 return _Outcome(200, self._answer(method, args), {})
             fault = faults[0]
+            if fault.after > 0:
+                fault.after -= 1
+                return _Outcome(200, self._answer(method, args), {})
             fault.remaining -= 1
             if fault.remaining <= 0:
                 faults.pop(0)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from storage.engine import session_scope
 from storage.models import Team
 from storage.queries import teams as tq
+from tests.conftest import TOKEN
 from tests.privacy.helpers import answer as answer_prompts
 from tests.privacy.helpers import (
     export_team_rows,
@@ -91,7 +92,7 @@ def test_the_setup_modal_refuses_a_minimum_below_three(engine, team, sender, sla
     assert _team_rows(engine) == before
 
 
-def test_the_cli_refuses_a_team_of_one_or_two_and_a_minimum_below_three(engine, cli, ids):
+def test_the_cli_refuses_a_team_of_one_or_two_and_a_minimum_below_three(engine, cli, ids, slack, monkeypatch):
     def create(*members: str, minimum: str = "3") -> tuple[int, str, str]:
         people = [arg for name in members for arg in ("--member", ids[name])]
         return cli("team", "create", "Solo", "--channel", "C0SOLO0001", *people, "--tz", "Europe/Berlin",
@@ -107,6 +108,8 @@ def test_the_cli_refuses_a_team_of_one_or_two_and_a_minimum_below_three(engine, 
         assert code == 1 and err.count("\n") == 1
         assert err.startswith("airetro: --min-respondents must be at least 3") and "singled out" in err
     assert _team_rows(engine) == []
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)  # team create checks the channel and people with Slack
+    slack.channels["C0SOLO0001"] = [ids["ada"], ids["grace"], ids["linus"]]
     assert create("ada", "grace", "linus")[0] == 0, "three people and a minimum of three is a team"
 
 

@@ -52,6 +52,7 @@ def test_the_standby_takes_over_a_killed_leader_and_every_member_is_prompted_onc
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     members = [arg for u in users for arg in ("--member", u.id)]
+    slack.channels[CHANNEL] = [u.id for u in users]  # team create checks the channel with Slack
     assert main(["team", "create", "Payments", "--channel", CHANNEL, *members, "--tz", "UTC", "--reminder-hours", "0",
                  "--prompt", f"{WEEKDAYS[began.weekday()]} {began:%H:%M}", "--digest", "sun 23:59"]) == 0  # fmt: skip
 

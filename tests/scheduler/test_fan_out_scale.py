@@ -45,6 +45,7 @@ def test_two_schedulers_prompt_500_members_once_each_through_429s(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     members = [arg for u in users for arg in ("--member", u.id)]
+    slack.channels[CHANNEL] = [u.id for u in users]  # team create checks the channel with Slack
     assert main(["team", "create", "Everyone", "--channel", CHANNEL, *members, "--tz", "UTC", "--reminder-hours", "0",
                  "--prompt", f"{WEEKDAYS[began.weekday()]} {began:%H:%M}", "--digest", "sun 23:59"]) == 0  # fmt: skip
     slack.enforce_post_limits(LIMITS)

@@ -23,6 +23,7 @@ def test_kill_9_mid_fan_out_then_restart_prompts_every_member_exactly_once(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     members = [arg for u in users for arg in ("--member", u.id)]
+    slack.channels[CHANNEL] = [u.id for u in users]  # team create checks the channel with Slack
     assert main(["team", "create", "Payments", "--channel", CHANNEL, *members, "--tz", "UTC", "--reminder-hours", "0",
                  "--prompt", f"{WEEKDAYS[began.weekday()]} {began:%H:%M}", "--digest", "sun 23:59"]) == 0  # fmt: skip
 
