@@ -162,7 +162,7 @@ def number(value: float) -> str:
 
 
 def _label(labels: Mapping[str, str], key: str) -> str:
-    return labels.get(key, key)
+    return v.NOT_SAID_LABEL if key == v.NOT_SAID else labels.get(key, key)
 
 
 def _moment_cells(moment: MomentRow | None) -> list[object]:

@@ -43,6 +43,10 @@ COUNTERFACTUAL = MappingProxyType(
     {"yes": "Yes, just as soon", "later": "Yes, but later", "no": "No, it would not have happened"}
 )
 WOULD_NOT_HAVE_HAPPENED = "no"
+# an optional choice left out (quality, counterfactual, tool): no answer, never counted as one (the figures
+# count only the keys above)
+NOT_SAID = "not_said"
+NOT_SAID_LABEL = "Not said"
 
 TOOLS = MappingProxyType(
     {

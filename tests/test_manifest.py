@@ -20,6 +20,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat_update": ("chat:write",),
     "views_open": (),
     "views_update": (),
+    "views_push": (),
     "views_publish": (),
     "users_lookupByEmail": ("users:read.email",),
     "users_info": ("users:read",),

@@ -24,11 +24,12 @@ from bot import formatting as fmt
 from bot import vocabulary as v
 from bot.blocks.digest import view_blocks
 from bot.blocks.me import me_blocks
+from bot.blocks.prompt import LoggedMoment, moment_blocks
 from bot.blocks.summary import summary_blocks
 from bot.blocks.text import SECTION_TEXT_LIMIT
 from bot.digest.figures import DigestFigures
 from bot.digest.progress import Progress
-from bot.digest.sections import PRIVACY_NOTE
+from bot.digest.sections import PRIVACY_NOTE, plural
 from bot.digest.summary import SummaryFigures
 from bot.services.summaries import MyWeek
 
@@ -36,6 +37,8 @@ HOME_LOG = "home_log_moment"
 HOME_SETUP = "home_setup"
 HOME_PREVIEW = "home_preview_digest"
 HOME_POST = "home_post_digest"
+HOME_MOMENTS = "home_my_moments"  # opens the list of one's moments of the weeks still open, to edit or delete
+MOMENTS_CALLBACK_ID = "my_moments"
 PREVIEW_CALLBACK_ID = "home_digest_preview"
 
 VIEW_BLOCKS = 100  # Slack's limit for a Home tab or a modal
@@ -116,7 +119,7 @@ def prompt_line(t: MyTeamWeek) -> str:
 def status_line(t: MyTeamWeek) -> str:
     week = f"This week ({t.week}): "
     if t.answer == v.HELPED:
-        return week + f":white_check_mark: answered, you logged {t.moments} moment(s)."
+        return week + f":white_check_mark: answered, you logged {plural(t.moments, 'moment')}."
     if t.answer == v.DIDNT_HELP:
         return week + ":white_check_mark: answered, you said AI didn't help."
     if t.answer == v.SKIPPED:
@@ -139,6 +142,69 @@ def _status_block(t: MyTeamWeek) -> SectionBlock:
         block_id=f"home_status_{t.team_id}",
         text=MarkdownTextObject(text=fmt.clip(text, SECTION_TEXT_LIMIT)),
         accessory=button,
+    )
+
+
+def _moments_button(t: MyTeamWeek) -> ActionsBlock:
+    """Under a week with moments: the way to change or delete them (a list, each with Edit and Delete)."""
+    text = "Edit or delete your moment" if t.moments == 1 else "Edit or delete your moments"
+    return ActionsBlock(
+        block_id=f"home_moments_{t.team_id}",
+        elements=[ButtonElement(action_id=HOME_MOMENTS, text=text, value=str(t.team_id))],
+    )
+
+
+def _status_blocks(t: MyTeamWeek) -> list[Block]:
+    blocks: list[Block] = [_status_block(t)]
+    if t.answer == v.HELPED and t.moments and t.counted_in is None:
+        blocks.append(_moments_button(t))
+    return blocks
+
+
+@dataclass(frozen=True)
+class MomentsWeek:
+    """One of the viewer's weeks still open, and what they logged in it."""
+
+    team: str
+    week: str
+    answer: str
+    moments: tuple[LoggedMoment, ...]
+
+
+MAX_MODAL_MOMENTS = 40  # two blocks each, within a modal's 100
+
+
+def my_moments_view(weeks: list[MomentsWeek], team_id: int, notice: str | None = None) -> View:
+    """A modal listing the viewer's moments of the weeks still open, each with Edit and Delete."""
+    blocks: list[Block] = [_notice(notice)] if notice else []
+    shown = 0
+    for w in weeks:
+        count = plural(len(w.moments), "moment") if w.moments else "no moments"
+        head = f"*{_name(w.team)}, {w.week}*: {count} logged"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=head)))
+        for m in w.moments:
+            if shown == MAX_MODAL_MOMENTS:
+                break
+            blocks += moment_blocks(m, w.week)
+            shown += 1
+    total = sum(len(w.moments) for w in weeks)
+    if not total:
+        nothing = "Nothing logged in a week that is still open, so there is nothing to change."
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=nothing)))
+    elif total > shown:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"…and {total - shown} more.")]))
+    blocks.append(
+        ContextBlock(
+            elements=[MarkdownTextObject(text="You can change or delete a moment until its week's digest is posted.")]
+        )
+    )
+    return View(
+        type="modal",
+        callback_id=MOMENTS_CALLBACK_ID,
+        title="Your moments",
+        close="Done",
+        private_metadata=str(team_id),
+        blocks=blocks[:VIEW_BLOCKS],
     )
 
 
@@ -185,7 +251,8 @@ def _notice(text: str) -> SectionBlock:
 
 def _my_part(data: HomeData) -> list[Block]:
     blocks: list[Block] = [HeaderBlock(text="Your weekly retro")]
-    blocks += [_status_block(t) for t in data.my_teams[:MAX_TEAMS]]
+    for t in data.my_teams[:MAX_TEAMS]:
+        blocks += _status_blocks(t)
     hidden = data.more_my_teams + max(0, len(data.my_teams) - MAX_TEAMS)
     if hidden:
         blocks.append(_more(hidden, "not listed here: `/airetro log <team>` logs to any of them"))

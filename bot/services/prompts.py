@@ -72,7 +72,7 @@ def prompt_message(session: Session, delivery_id: int) -> list[Block]:
     tokens = token_line_for(session, ctx.person.id, ctx.week)
     if ctx.delivery.answer == PENDING:
         return prompt_blocks(ctx.team.name, ctx.week, delivery_id, tokens)
-    moments = [LoggedMoment(m.outcome, m.what, m.time_saved) for m in cq.moments_for(session, delivery_id)]
+    moments = [LoggedMoment(m.outcome, m.what, m.time_saved, m.id) for m in cq.moments_for(session, delivery_id)]
     return answered_blocks(ctx.team.name, ctx.week, delivery_id, tokens, ctx.delivery.answer, moments)
 
 

@@ -320,3 +320,62 @@ def cohort_weeks(session: Session, team_id: int, week: str) -> list[MemberWeek]:
         for moment in session.exec(select(Moment).where(Moment.delivery_id.in_(ids)).order_by(Moment.id)):
             moments.setdefault(moment.delivery_id, []).append(moment)
     return [MemberWeek(person, delivery, moments.get(delivery.id, [])) for delivery, person in rows]
+
+
+# -- changing one's mind: a logged moment edited or deleted ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MomentContext:
+    moment: Moment
+    delivery: Delivery
+    person: Person
+    team: Team
+    week: str
+
+
+def moment_context(session: Session, moment_id: int) -> MomentContext | None:
+    """A moment with its delivery, its author and the team-week it counts in; None if there is no such moment."""
+    row = session.exec(
+        select(Moment, Delivery, Person, Team, Cycle)
+        .join(Delivery, Delivery.id == Moment.delivery_id)
+        .join(Person, Person.id == Delivery.person_id)
+        .join(Cycle, Cycle.id == Delivery.cycle_id)
+        .join(Team, Team.id == Cycle.team_id)
+        .where(Moment.id == moment_id)
+    ).first()
+    if row is None:
+        return None
+    moment, delivery, person, team, cycle = row
+    return MomentContext(moment=moment, delivery=delivery, person=person, team=team, week=cycle.week)
+
+
+def update_moment(
+    session: Session, moment_id: int, was: Mapping[str, str | None], fields: Mapping[str, str | None]
+) -> bool:
+    """Set a moment's ``fields`` if it still holds ``was`` (one conditional UPDATE: of two edits made from the
+    same form, or a retried one, only the first changes it); True when it changed."""
+    unchanged = [getattr(Moment, name).is_not_distinct_from(value) for name, value in was.items()]
+    result = session.execute(
+        update(Moment).where(Moment.id == moment_id, *unchanged).values(**fields).returning(Moment.id)
+    ).first()
+    return result is not None
+
+
+def delete_moment(session: Session, moment_id: int) -> bool:
+    """Delete a moment; False when it was gone already (a second click, a retried delivery)."""
+    result = session.execute(delete(Moment).where(Moment.id == moment_id).returning(Moment.id)).first()
+    return result is not None
+
+
+def open_deliveries(session: Session, person_id: int, weeks: list[str]) -> list[DeliveryContext]:
+    """The person's deliveries of ``weeks`` (at most one a week, in whichever team), with team and week."""
+    rows = session.exec(
+        select(Delivery, Person, Team, Cycle)
+        .join(Person, Person.id == Delivery.person_id)
+        .join(Cycle, Cycle.id == Delivery.cycle_id)
+        .join(Team, Team.id == Cycle.team_id)
+        .where(Delivery.person_id == person_id, Delivery.week.in_(weeks))
+        .order_by(Delivery.week.desc())
+    ).all()
+    return [DeliveryContext(delivery=d, person=p, team=t, week=c.week) for d, p, t, c in rows]

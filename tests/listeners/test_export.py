@@ -19,6 +19,12 @@ from storage.queries.teams import set_team_managers
 from storage.weeks import week_days
 from tests.conftest import CHANNEL, write_csv
 
+
+@pytest.fixture(autouse=True)
+def _midweek(midweek) -> None:
+    """Answers are taken only while their retro week is open: every test here runs midweek (see ``midweek``)."""
+
+
 MOMENT = {
     "what": "Claude Code wrote the migration tests for the billing export",
     "outcome": "tests",

@@ -28,6 +28,12 @@ from storage.weeks import week_days
 from tests.conftest import CHANNEL, NAMES, block_texts, write_csv
 from tests.listeners.payments import GOOD as MOMENT
 
+
+@pytest.fixture(autouse=True)
+def _midweek(midweek) -> None:
+    """Answers are taken only while their retro week is open: every test here runs midweek (see ``midweek``)."""
+
+
 ADA, GRACE, LINUS, MARGARET, KEN, OLGA, ZED, MIA = (f"U0USER{i:03d}" for i in range(1, 9))
 SEARCH_CHANNEL = "C0SEARCH01"
 

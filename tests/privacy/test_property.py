@@ -15,6 +15,7 @@ a stand-in for Slack's Web API that answers as Slack does, so that many random h
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -286,11 +287,12 @@ SESSIONS = (0, 0, 1, 4)
 def _answer(world: World, data: st.DataObject, delivery_id: int, user_id: str) -> None:
     """The member clicks their prompt: logs a moment, says AI didn't help or skips (or leaves it)."""
     kind = data.draw(st.sampled_from(ANSWERS), label="answer")
-    if kind == v.HELPED:
-        moment = data.draw(MOMENT, label="moment")
-        answers.record_moment(world.engine, world.client, delivery_id, user_id, f"V{next(world.views)}", moment)
-    elif kind != v.PENDING:
-        answers.record_choice(world.engine, world.client, delivery_id, user_id, kind)
+    with contextlib.suppress(answers.Refused):  # an answer to a closed week is refused, nothing changes
+        if kind == v.HELPED:
+            moment = data.draw(MOMENT, label="moment")
+            answers.record_moment(world.engine, world.client, delivery_id, user_id, f"V{next(world.views)}", moment)
+        elif kind != v.PENDING:
+            answers.record_choice(world.engine, world.client, delivery_id, user_id, kind)
 
 
 def act(world: World, data: st.DataObject, action: str, team_name: str) -> None:
@@ -328,7 +330,8 @@ def act(world: World, data: st.DataObject, action: str, team_name: str) -> None:
         if data.draw(st.booleans(), label="last week"):
             week = week_key(week_days(week)[0] - timedelta(days=7))
         fields = data.draw(MOMENT, label="moment")
-        answers.record_direct_moment(engine, client, team.id, week, user_id, f"V{next(world.views)}", fields)
+        with contextlib.suppress(answers.Refused):  # last week, closed already: refused
+            answers.record_direct_moment(engine, client, team.id, week, user_id, f"V{next(world.views)}", fields)
     elif action in ("usage", "late_usage"):  # the operator imports usage, for this week or (late) an earlier one
         weeks = _weeks_until(now)[1:]
         week = weeks[-1] if action == "usage" else data.draw(st.sampled_from(weeks), label="week")

@@ -46,7 +46,7 @@ def test_a_paused_teams_week_closes_at_its_digest_time_and_stays_as_it_was(
     assert slack.channel_messages(CHANNEL) == []
     # Saturday: margaret answers late, and the rest of the week's usage is imported late
     clock.at("2026-11-28T10:00:00Z")
-    members["margaret"].log_moment(**MOMENT)
+    members["margaret"].click("log_moment")  # refused kindly: the week is closed
     _import(engine, users, tmp_path, "late.csv",
             [(u.email, "2026-11-27", "claude-sonnet-4-5", 5_000_000, 0, "50.00") for u in users])  # fmt: skip
 

@@ -204,7 +204,7 @@ def test_the_org_roll_up_is_posted_to_the_leadership_channel_once(
     # computed once: neither ken's late answer nor a team set up since changes what was rolled up
     rolled_up = org_text(digests.compute_org_digest(engine, this_week))
     assert "Payments: 4 respondents, 3 outcomes" in rolled_up and "sent no prompts" not in rolled_up
-    members["ken"].didnt_help()
+    members["ken"].click("didnt_help")  # refused: the week is closed
     mobile = [u.id for u in users if u.name in ("grace", "linus", "ken")]
     teams.create_team(engine, teams.team_spec("Mobile", "C0MOBILE1", mobile, "UTC", "mon 10:00", "fri 16:00"))
     assert org_text(digests.compute_org_digest(engine, this_week)) == rolled_up
@@ -220,6 +220,7 @@ def test_the_org_roll_up_from_the_command_line(monkeypatch, tmp_path, slack, use
     clock.move_to("2026-11-23T12:00:00Z")  # Monday of 2026-W48: W46 and W47 have closed, W48 has not
     members = [arg for u in users[:3] for arg in ("--member", u.id)]
     for name, channel in (("Payments", CHANNEL), ("Mobile", "C0MOBILE1")):
+        slack.channels[channel] = [u.id for u in users[:3]]  # team create checks the channel with Slack
         assert main(["team", "create", name, "--channel", channel, *members, "--tz", "UTC",
                      "--prompt", "mon 10:00", "--digest", "fri 16:00"]) == 0  # fmt: skip
     capsys.readouterr()

@@ -14,7 +14,16 @@ import pytest
 
 from bot import vocabulary as v
 from bot.blocks.digest import digest_blocks
-from bot.blocks.log_moment import CALLBACK_ID, SELECTS, delivery_of, log_moment_view, read_submission
+from bot.blocks.log_moment import (
+    CALLBACK_ID,
+    NOT_SAID,
+    OPTIONAL_SELECTS,
+    REQUIRED_SELECTS,
+    SELECTS,
+    delivery_of,
+    log_moment_view,
+    read_submission,
+)
 from bot.blocks.prompt import (
     DIDNT_HELP,
     LOG_MOMENT,
@@ -175,8 +184,9 @@ def test_answered_blocks_list_the_moments_and_offer_another():
     moments = [LoggedMoment("bug", "Found the <@U0X> race", "1h_2h")]
     blocks = [b.to_dict() for b in answered_blocks("Payments", "2026-W47", 9, None, v.HELPED, moments)]
     status = next(_text(b["text"]) for b in blocks if b.get("block_id") == "prompt_status")
-    assert "You logged 1 moment(s)" in status
-    assert "Fixed a bug: Found the &lt;@U0X&gt; race (time saved: 1–2 h)" in status
+    assert "You logged 1 moment this week" in status
+    lines = [_text(b["text"]) for b in blocks if b["type"] == "section"]
+    assert "• Fixed a bug: Found the &lt;@U0X&gt; race (time saved: 1–2 h)" in lines
     buttons = _buttons(blocks)
     assert list(buttons) == [LOG_MOMENT]
     assert _text(buttons[LOG_MOMENT]["text"]) == "Log another" and buttons[LOG_MOMENT]["value"] == "9"
@@ -185,9 +195,9 @@ def test_answered_blocks_list_the_moments_and_offer_another():
 def test_answered_blocks_list_at_most_ten_moments():
     blocks = [b.to_dict() for b in answered_blocks("P", "2026-W47", 9, None, v.HELPED, _moments("short", 13))]
     status = next(_text(b["text"]) for b in blocks if b.get("block_id") == "prompt_status")
-    assert "You logged 13 moment(s)" in status
-    assert status.count("\n• ") == 10
-    assert status.endswith("…and 3 more")
+    assert "You logged 13 moments" in status
+    assert sum(1 for b in blocks if b["type"] == "section" and _text(b["text"]).startswith("• ")) == 10
+    assert "…and 3 more" in str(blocks)
 
 
 # --- the "where AI helped" modal ---------------------------------------------------------------
@@ -267,9 +277,15 @@ def test_crafted_option_value_is_an_error_on_its_block(block_id):
     assert set(result.errors) == {block_id}
 
 
-@pytest.mark.parametrize("block_id", list(SELECTS))
+@pytest.mark.parametrize("block_id", list(REQUIRED_SELECTS))
 def test_unanswered_select_is_an_error_on_its_block(block_id):
     assert set(submit(**{block_id: None}).errors) == {block_id}
+
+
+@pytest.mark.parametrize("block_id", list(OPTIONAL_SELECTS))
+def test_an_optional_choice_left_out_is_not_said(block_id):
+    result = submit(**{block_id: None})
+    assert result.errors == {} and result.fields[block_id] == NOT_SAID
 
 
 @pytest.mark.parametrize(
@@ -304,7 +320,7 @@ def test_sharing_defaults_to_private_and_crafted_sharing_is_refused():
 
 def test_empty_state_reports_every_required_block():
     result = read_submission({})
-    assert set(result.errors) == {"what", *SELECTS}
+    assert set(result.errors) == {"what", *REQUIRED_SELECTS}
     assert result.fields["sharing"] == "private"
 
 

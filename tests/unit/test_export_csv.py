@@ -103,6 +103,12 @@ def test_a_team_week_without_moments_is_one_row_and_each_moment_is_a_row():
     assert moment["sharing"] == "Share anonymously in the digest" and moment["logged_at"] == "2026-11-18T08:30:00Z"
 
 
+def test_an_optional_choice_left_out_reads_not_said():
+    moment = _moment(quality=v.NOT_SAID, counterfactual=v.NOT_SAID)
+    [row] = _rows(answers_csv([AnswerRow("2026-W48", "Payments", "sent", v.HELPED, LOGGED, (moment,))]))
+    assert (row["quality"], row["counterfactual"]) == ("Not said", "Not said")
+
+
 def test_timestamps_are_utc():
     assert timestamp(datetime(2026, 11, 18, 9, 30)) == "2026-11-18T09:30:00Z"  # naive, as SQLite returns it
     assert timestamp(datetime(2026, 11, 18, 11, 30, tzinfo=timezone(timedelta(hours=2)))) == "2026-11-18T09:30:00Z"

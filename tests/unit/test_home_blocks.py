@@ -113,7 +113,7 @@ def _weeks(teams: tuple[str, ...] = ("Payments",)) -> tuple[MyWeek, ...]:
 @pytest.mark.parametrize(
     ("answer", "moments", "shown"),
     [
-        (v.HELPED, 2, "answered, you logged 2 moment(s)"),
+        (v.HELPED, 2, "answered, you logged 2 moments."),
         (v.DIDNT_HELP, 0, "you said AI didn't help"),
         (v.SKIPPED, 0, "skipped"),
         (v.PENDING, 0, "pending"),

@@ -18,6 +18,9 @@ from bot.services.roles import Caller, NotAllowed
 from storage.models import Team
 
 NOT_YOURS = "Only that team's managers or a workspace admin can do that; nothing was changed."
+MOMENTS_NOT_OPENED = (
+    "Sorry, I couldn't open your moments, so nothing was changed. Please try the button again in a minute."
+)
 FORM_NOT_OPENED = (
     "Sorry, I couldn't open the form to log where AI helped, so nothing was saved. Please try the button again "
     "in a minute, or type `/airetro log`."
@@ -61,12 +64,30 @@ def _managed(body: dict, client: WebClient, context: BoltContext) -> tuple[Team,
 def log_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     team_id, user_id, trigger = _team_id(body), actor(body), trigger_id(body)
+    engine = context["engine"]
     try:
-        team = roles.member_team(context["engine"], user_id, team_id)
-        if team is not None:
-            answers.open_direct_log_modal(client, team, trigger)
+        team = roles.member_team(engine, user_id, team_id)
+        if team is None:
+            return
+        week = answers.current_week(team)
+        if answers.direct_week_closed(engine, team.id, week, user_id):
+            show(context, client, user_id, answers.closed_text(week))
+            return
+        answers.open_direct_log_modal(client, team, trigger)
     except Exception as error:
         raise Failure(FORM_NOT_OPENED) from error
+
+
+def moments_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """ "Edit or delete your moments": a modal listing them, each with Edit and Delete."""
+    ack()
+    team_id, user_id, trigger = _team_id(body), actor(body), trigger_id(body)
+    try:
+        view = answers.moments_view(context["engine"], user_id, team_id)
+        if view is not None:
+            client.views_open(trigger_id=trigger, view=view)
+    except Exception as error:
+        raise Failure(MOMENTS_NOT_OPENED) from error
 
 
 def setup_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

@@ -10,9 +10,11 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import vocabulary as v
+from bot.listeners.actions.moment_buttons import tell
 from bot.listeners.guard import Failure
 from bot.parse_input import actor, button_id, trigger_id
 from bot.services import answers
+from bot.services.answers import Refused
 
 FORM_NOT_OPENED = (
     "Sorry, I couldn't open the form, so nothing was saved. Please click the button again in a minute, "
@@ -36,6 +38,8 @@ def log_moment_clicked(ack: Ack, body: dict, client: WebClient, context: BoltCon
     user_id, trigger = actor(body), trigger_id(body)
     try:
         answers.open_log_modal(context["engine"], client, delivery_id, user_id, trigger)
+    except Refused as refused:  # the week has closed
+        tell(context, client, user_id, refused.text)
     except Exception as error:
         raise Failure(FORM_NOT_OPENED) from error
 
@@ -54,6 +58,8 @@ def _record(body: dict, client: WebClient, context: BoltContext, answer: str) ->
     user_id = actor(body)
     try:
         answers.record_choice(context["engine"], client, delivery_id, user_id, answer)
+    except Refused as refused:  # the week has closed
+        tell(context, client, user_id, refused.text)
     except Exception as error:
         raise Failure(choice_outcome(context, delivery_id, user_id, answer)) from error
 

@@ -20,4 +20,7 @@ def run(inv: Invocation, parsed: Parsed) -> None:
         team = resolve_team(inv.engine, who, parsed.team, inv.channel_id, "log")
     if not any(t.id == team.id for t in who.member_of):
         raise NotAllowed(f"You're not a member of *{slack_escape(team.name)}*, so you can't log to its retro.")
+    week = answers.current_week(team)
+    if answers.direct_week_closed(inv.engine, team.id, week, inv.user_id):  # said now, not after the form is filled
+        raise NotAllowed(answers.closed_text(week))
     answers.open_direct_log_modal(inv.client, team, inv.trigger_id)

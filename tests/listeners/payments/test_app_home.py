@@ -140,7 +140,7 @@ def test_logging_a_moment_through_the_prompt_modal_republishes_home(slack, membe
     before = publishes(slack, ADA)
     ada.log_moment(**GOOD)
     home = republished(slack, ADA, before)
-    assert "you logged 1 moment(s)" in text_of(home)
+    assert "you logged 1 moment." in text_of(home)
     assert "Log another" in text_of(home)
 
 
@@ -168,7 +168,7 @@ def test_the_log_button_opens_the_modal_and_the_moment_counts_for_that_team(engi
         cycle = session.get(Cycle, delivery.cycle_id)
     assert moment.what == GOOD["what"] and delivery.answer == "helped"
     assert cycle.team_id == team.id and cycle.week == local_week(datetime.now(UTC), parse_tz(team.tz))
-    assert "you logged 1 moment(s)" in text_of(home)
+    assert "you logged 1 moment." in text_of(home)
 
 
 def test_a_crafted_log_button_for_another_team_does_nothing(engine, app, sender, slack, members, team):

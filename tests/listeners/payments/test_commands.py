@@ -127,6 +127,13 @@ def test_log_opens_the_modal_now_and_the_moment_counts_for_this_week(engine, app
     assert ADA in report.already and len(report.sent) == 4
 
 
+def test_log_says_the_week_is_closed_before_any_form_is_filled(engine, sender, slack, team):
+    close_week(engine, team)  # the digest is out
+    reply = ask(sender, slack, ADA, "log")
+    assert "is closed" in reply["text"] and "see you in the next one" in reply["text"]
+    assert slack.calls("views.open") == [], "no form to fill in only to be refused on Save"
+
+
 def test_log_is_for_members_only(engine, app, sender, slack, team):
     assert "not a member of a team" in ask(sender, slack, ZED, "log")["text"]
     assert "not a member of a team" in ask(sender, slack, OLGA, "log")["text"]  # an admin, but in no team
