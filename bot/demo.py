@@ -20,6 +20,7 @@ from freezegun import freeze_time
 from bot.app import create_app
 from bot.config import Settings
 from bot.digest.sections import Style, digest_text
+from bot.formatting import plural, week_label
 from bot.schedule_spec import local_week, occurrence, parse_tz
 from bot.serve import start_http
 from bot.services import digests, schedule, teams
@@ -123,7 +124,7 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
             spec = teams.team_spec("Payments", CHANNEL, list(ids.values()), TZ, "mon 10:00", "fri 16:00", 3)
             team = teams.create_team(engine, spec)
             week = local_week(now, parse_tz(TZ))
-            say(f"Team {team.name}: {len(ids)} members, prompts mon 10:00, digest fri 16:00 ({TZ}), week {week}")
+            say(f"Team {team.name}: {len(ids)} members, prompts mon 10:00, digest fri 16:00 ({TZ}), {week_label(week)}")
 
             usage_file = Path(tmp) / "usage.csv"
             write_usage_csv(usage_file, week, {u.name: u.email for u in users}, HISTORY_WEEKS)
@@ -188,7 +189,8 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
             remind_at = prompt_at + timedelta(hours=team.reminder_hours)
             ticking.move_to(remind_at)
             (reminded,) = schedule.send_due_reminders(engine, app.client, team.id, remind_at)
-            say(f"{_local(remind_at)}: one reminder each to {len(reminded.sent)} member(s) who had not answered")
+            sent = plural(len(reminded.sent), "reminder")
+            say(f"{_local(remind_at)}: {sent}, one to each member who had not answered")
 
             digest_at = occurrence(teams.digest_slot(team), monday, tz)
             ticking.move_to(digest_at)

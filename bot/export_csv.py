@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 
 from bot import vocabulary as v
 from bot.digest.figures import DigestFigures
+from bot.formatting import week_monday
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,6 +40,7 @@ PROMPT_LABELS = {
 
 ANSWER_COLUMNS = (
     "week",
+    "week_of",
     "team",
     "prompt",
     "answer",
@@ -54,7 +56,7 @@ ANSWER_COLUMNS = (
     "sharing",
     "logged_at",
 )
-TOKEN_COLUMNS = ("week", "tokens", "cost_usd", "top_model")
+TOKEN_COLUMNS = ("week", "week_of", "tokens", "cost_usd", "top_model")
 USAGE_COLUMNS = (
     "day",
     "model",
@@ -69,6 +71,7 @@ USAGE_COLUMNS = (
 TEAM_COLUMNS = (
     "team",
     "week",
+    "week_of",
     "prompted",
     "answered",
     "respondents",
@@ -182,12 +185,18 @@ def _moment_cells(moment: MomentRow | None) -> list[object]:
     ]
 
 
+def week_of(week: str) -> str:
+    """The ``week_of`` column beside the ISO ``week``: the date of its Monday, ``2026-W48`` → ``2026-11-23``."""
+    return week_monday(week).isoformat()
+
+
 def answer_rows(rows: Sequence[AnswerRow]) -> list[list[object]]:
     """One row per team-week, or one per moment logged in it (the week's answer repeated)."""
     out = []
     for row in sorted(rows, key=lambda r: (r.week, r.team.lower())):
         lead = [
             row.week,
+            week_of(row.week),
             row.team,
             _label(PROMPT_LABELS, row.prompt),
             _label(ANSWER_LABELS, row.answer),
@@ -204,7 +213,9 @@ def answers_csv(rows: Sequence[AnswerRow]) -> str:
 
 def tokens_csv(rows: Sequence[TokenRow]) -> str:
     ordered = sorted(rows, key=lambda r: r.week)
-    return csv_text(TOKEN_COLUMNS, ([r.week, r.tokens, money(r.cost_usd), r.top_model or ""] for r in ordered))
+    return csv_text(
+        TOKEN_COLUMNS, ([r.week, week_of(r.week), r.tokens, money(r.cost_usd), r.top_model or ""] for r in ordered)
+    )
 
 
 def usage_csv(rows: Sequence[UsageRow]) -> str:
@@ -239,8 +250,8 @@ def team_week_row(week: DigestFigures) -> list[object]:
     """One team-week's aggregate; below the threshold only the response counts are given."""
     if week.small_cohort:
         reason = f"fewer than {week.min_respondents} people asked: nothing shown, not even how many answered"
-        return [week.team, week.week, "", "", "", "", "", "", "", reason]
-    counts = [week.team, week.week, week.prompted, week.responded]
+        return [week.team, week.week, week_of(week.week), "", "", "", "", "", "", "", reason]
+    counts = [week.team, week.week, week_of(week.week), week.prompted, week.responded]
     if week.suppressed:
         return [*counts, "", "", "", "", "", withheld_reason(week)]
     shown = [*counts, week.respondents, week.moments, number(week.hours_saved)]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+
+from storage.weeks import week_days
 
 
 def tokens(n: float) -> str:
@@ -46,3 +49,40 @@ def bold_names(names: Sequence[str], *, most: int | None = None, chars: int | No
     listed = ", ".join(f"*{slack_escape(n if chars is None else clip(n, chars))}*" for n in shown)
     more = len(names) - len(shown)
     return listed + (f" and {more} more" if more > 0 else "")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and the word, singular or plural (``many``, else the word + "s"): "1 moment", "3 moments"."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
+
+
+def week_date(week: str) -> str:
+    """The Monday of an ISO week, as a person reads it: ``2026-W48`` → "23 Nov".
+
+    The rule, everywhere: the year is added only when the Monday falls in another year than the week
+    itself (``2026-W01`` → "29 Dec 2025"); a week is otherwise read within its own year."""
+    monday, _ = week_days(week)
+    label = f"{monday.day} {monday:%b}"
+    return label if monday.year == int(week[:4]) else f"{label} {monday.year}"
+
+
+def week_label(week: str) -> str:
+    """``2026-W48`` → "week of 23 Nov" (see ``week_date`` for the year)."""
+    return f"week of {week_date(week)}"
+
+
+def weeks_span(first: str, last: str) -> str:
+    """Weeks ``first`` to ``last`` as dates: "week of 5 Oct" or "weeks of 5 Oct to 23 Nov"."""
+    if first == last:
+        return week_label(first)
+    return f"weeks of {week_date(first)} to {week_date(last)}"
+
+
+def week_monday(week: str) -> date:
+    """The Monday of an ISO week (the CSV exports' ``week_of`` column)."""
+    return week_days(week)[0]
+
+
+def first_upper(text: str) -> str:
+    """``text`` with its first letter a capital (the rest as it is): "week of 23 Nov" → "Week of 23 Nov"."""
+    return text[:1].upper() + text[1:]

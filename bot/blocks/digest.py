@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject
+from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks.text import HEADER_TEXT_LIMIT, text_sections
 from bot.digest.figures import DigestFigures
+from bot.digest.headline import headline
 from bot.digest.progress import Progress, progress_lines
 from bot.digest.sections import PRIVACY_NOTE, SLACK_STYLE, digest_sections, digest_text, title
-from bot.formatting import clip, slack_escape
+from bot.formatting import clip, slack_escape, week_label
 
 
 def digest_blocks(figures: DigestFigures) -> list[Block]:
-    blocks: list[Block] = [HeaderBlock(text=clip(title(figures), HEADER_TEXT_LIMIT))]
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(title(figures), HEADER_TEXT_LIMIT)),
+        SectionBlock(block_id="headline", text=MarkdownTextObject(text=f"*{slack_escape(headline(figures))}*")),
+    ]
     for section in digest_sections(figures, SLACK_STYLE):
         blocks += text_sections(section.title, section.lines)
     blocks += [DividerBlock(), ContextBlock(elements=[MarkdownTextObject(text=PRIVACY_NOTE)])]
@@ -20,7 +24,7 @@ def digest_blocks(figures: DigestFigures) -> list[Block]:
 
 
 def progress_title(p: Progress) -> str:
-    return f"Weekly AI retro: {p.team}, {p.week} (still open)"
+    return f"Weekly AI retro: {p.team}, {week_label(p.week)} (still open)"
 
 
 def progress_text(p: Progress) -> str:

@@ -13,8 +13,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, Sec
 from slack_sdk.models.views import View
 
 from bot.blocks.text import text_sections
-from bot.digest.sections import plural
-from bot.formatting import bold_names
+from bot.formatting import bold_names, plural
 from bot.services.forget import Holdings
 
 CALLBACK_ID = "forget_me_modal"

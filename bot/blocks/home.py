@@ -29,8 +29,9 @@ from bot.blocks.summary import summary_blocks
 from bot.blocks.text import SECTION_TEXT_LIMIT
 from bot.digest.figures import DigestFigures
 from bot.digest.progress import Progress
-from bot.digest.sections import PRIVACY_NOTE, plural
+from bot.digest.sections import PRIVACY_NOTE
 from bot.digest.summary import SummaryFigures
+from bot.formatting import plural
 from bot.services.summaries import MyWeek
 
 HOME_LOG = "home_log_moment"
@@ -117,7 +118,7 @@ def prompt_line(t: MyTeamWeek) -> str:
 
 
 def status_line(t: MyTeamWeek) -> str:
-    week = f"This week ({t.week}): "
+    week = f"This week ({fmt.week_label(t.week)}): "
     if t.answer == v.HELPED:
         return week + f":white_check_mark: answered, you logged {plural(t.moments, 'moment')}."
     if t.answer == v.DIDNT_HELP:
@@ -180,7 +181,7 @@ def my_moments_view(weeks: list[MomentsWeek], team_id: int, notice: str | None =
     shown = 0
     for w in weeks:
         count = plural(len(w.moments), "moment") if w.moments else "no moments"
-        head = f"*{_name(w.team)}, {w.week}*: {count} logged"
+        head = f"*{_name(w.team)}, {fmt.week_label(w.week)}*: {count} logged"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=head)))
         for m in w.moments:
             if shown == MAX_MODAL_MOMENTS:
@@ -210,7 +211,8 @@ def my_moments_view(weeks: list[MomentsWeek], team_id: int, notice: str | None =
 
 def _post_confirm(panel: TeamPanel) -> ConfirmObject:
     text = (
-        f"Post the {panel.digest_week} digest for {fmt.clip(fmt.one_line(panel.summary.team), TEAM_NAME_CHARS)} "
+        f"Post the digest of the {fmt.week_label(panel.digest_week)} for "
+        f"{fmt.clip(fmt.one_line(panel.summary.team), TEAM_NAME_CHARS)} "
         "to the team channel now? Everyone there sees it. Posting closes the week: its figures are computed "
         "now, once, and answers after this don't change them."
     )
@@ -242,7 +244,7 @@ def panel_blocks(panel: TeamPanel) -> list[Block]:
 
 
 def _more(count: int, what: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=f"…and {count} more team(s) {what}.")])
+    return ContextBlock(elements=[MarkdownTextObject(text=f"…and {plural(count, 'more team')} {what}.")])
 
 
 def _notice(text: str) -> SectionBlock:
@@ -282,7 +284,7 @@ def home_blocks(data: HomeData) -> list[Block]:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"You're not a member of a team. {ADMIN_HINT}")))
     if data.panels:
         blocks += [DividerBlock()] if blocks else []
-        blocks += [HeaderBlock(text=f"Your teams, last {len(data.panels[0].summary.weeks)} weeks")]
+        blocks += [HeaderBlock(text=f"Your teams, last {plural(len(data.panels[0].summary.weeks), 'week')}")]
     tail = 3  # the "more teams" line, the privacy note and the footer
     shown = 0
     for panel in data.panels[:MAX_TEAMS]:

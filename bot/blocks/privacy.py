@@ -6,8 +6,7 @@ from slack_sdk.models.blocks import Block, HeaderBlock
 
 from bot.blocks.forget_me import holding_lines
 from bot.blocks.text import text_sections
-from bot.digest.sections import plural
-from bot.formatting import bold_names, slack_escape
+from bot.formatting import bold_names, plural, slack_escape
 from bot.services.privacy import Overview
 from storage.privacy import PRIVACY_FLOOR
 

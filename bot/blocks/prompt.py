@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot import formatting as fmt
 from bot import vocabulary as v
-from bot.digest.sections import plural
+from bot.formatting import plural
 
 LOG_MOMENT = "log_moment"
 DIDNT_HELP = "didnt_help"
@@ -59,7 +59,7 @@ def _intro(team: str, week: str, tokens: TokenLine | None) -> list[Block]:
         SectionBlock(
             block_id="prompt_question",
             text=MarkdownTextObject(
-                text=f"*{QUESTION}*\nTeam {fmt.slack_escape(team)}, {week}. Takes under 30 seconds."
+                text=f"*{QUESTION}*\nTeam {fmt.slack_escape(team)}, {fmt.week_label(week)}. Takes under 30 seconds."
             ),
         )
     ]
@@ -90,14 +90,18 @@ def reminder_blocks(team: str, week: str, delivery_id: int, tokens: TokenLine | 
     """The one reminder: the same three answers, under a line saying why it came again."""
     note = ContextBlock(
         block_id="reminder_note",
-        elements=[MarkdownTextObject(text=f":wave: Reminder for {week}: still open. One click if AI didn't help.")],
+        elements=[
+            MarkdownTextObject(
+                text=f":wave: Reminder for the {fmt.week_label(week)}: still open. One click if AI didn't help."
+            )
+        ],
     )
     return [note, *prompt_blocks(team, week, delivery_id, tokens)]
 
 
 def reminder_done_blocks(week: str) -> list[Block]:
     """The reminder once the member has answered (the answer itself shows on the prompt)."""
-    text = f":white_check_mark: Answered for {week}, thanks. Your answer is on the prompt above."
+    text = f":white_check_mark: Answered for the {fmt.week_label(week)}, thanks. Your answer is on the prompt above."
     return [SectionBlock(block_id="reminder_note", text=MarkdownTextObject(text=text))]
 
 
@@ -112,7 +116,9 @@ def _delete_confirm(m: LoggedMoment, week: str) -> ConfirmObject:
     what = fmt.clip(fmt.one_line(m.what), 120)
     return ConfirmObject(
         title="Delete this moment?",
-        text=PlainTextObject(text=f"\u201c{what}\u201d goes from your retro for {week}. You can't undo this."),
+        text=PlainTextObject(
+            text=f"\u201c{what}\u201d goes from your retro for the {fmt.week_label(week)}. You can't undo this."
+        ),
         confirm="Delete",
         deny="Keep it",
         style="danger",
@@ -153,7 +159,7 @@ def answered_blocks(
     if moments:
         status = (
             f":white_check_mark: You logged {plural(len(moments), 'moment')} this week. "
-            "You can change or delete them until the digest is posted."
+            f"You can change or delete {'it' if len(moments) == 1 else 'them'} until the digest is posted."
         )
         for m in moments[:MAX_LISTED_MOMENTS]:
             listed += moment_blocks(m, week)

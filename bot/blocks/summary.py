@@ -7,11 +7,11 @@ from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTe
 from bot.blocks.text import HEADER_TEXT_LIMIT, text_sections
 from bot.digest.sections import PRIVACY_NOTE
 from bot.digest.summary import SummaryFigures, summary_lines
-from bot.formatting import clip, slack_escape
+from bot.formatting import clip, plural, slack_escape
 
 
 def summary_title(s: SummaryFigures) -> str:
-    return f"AI retro summary: {s.team}, last {len(s.weeks)} week(s)"
+    return f"AI retro summary: {s.team}, last {plural(len(s.weeks), 'week')}"
 
 
 def summary_text(s: SummaryFigures) -> str:
@@ -21,7 +21,7 @@ def summary_text(s: SummaryFigures) -> str:
 
 def summary_blocks(s: SummaryFigures, *, header: bool = True) -> list[Block]:
     blocks: list[Block] = [HeaderBlock(text=clip(summary_title(s), HEADER_TEXT_LIMIT))] if header else []
-    title = "Team aggregate" if header else f"{slack_escape(s.team)}: last {len(s.weeks)} week(s)"
+    title = "Team aggregate" if header else f"{slack_escape(s.team)}: last {plural(len(s.weeks), 'week')}"
     blocks += text_sections(title, summary_lines(s))
     if header:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=PRIVACY_NOTE)]))

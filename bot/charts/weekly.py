@@ -24,7 +24,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from bot.digest.figures import DigestFigures
-from bot.formatting import clip
+from bot.formatting import clip, week_date, week_monday
 
 SHOWN, WITHHELD, NO_RETRO = "shown", "withheld", "no retro"
 WIDTH_PX, HEIGHT_PX, DPI = 1000, 500, 100
@@ -63,8 +63,8 @@ class WeeklySeries:
 
 
 def week_label(week: str) -> str:
-    """``2026-W41`` → ``W41``."""
-    return "W" + week.rsplit("-W", 1)[-1]
+    """A week's tick: its Monday, ``2026-W41`` → ``5 Oct`` (``bot.formatting.week_date``)."""
+    return week_date(week)
 
 
 def week_status(figures: DigestFigures) -> str:
@@ -114,8 +114,8 @@ def hours_text(hours: float) -> str:
 
 
 def _years(weeks: Sequence[str]) -> str:
-    first, last = weeks[0][:4], weeks[-1][:4]
-    return first if first == last else f"{first}–{last}"
+    first, last = week_monday(weeks[0]).year, week_monday(weeks[-1]).year
+    return str(first) if first == last else f"{first}–{last}"
 
 
 def _footnote(series: WeeklySeries) -> str:
@@ -228,7 +228,7 @@ def draw_weekly_chart(fig: Figure, series: WeeklySeries) -> None:
 
     ax.set_xlim(-0.6, n - 0.4)
     ax.set_xticks(range(n), series.labels, fontsize=11)
-    ax.set_xlabel(f"ISO week, {_years(series.weeks)}", fontsize=10, color=MARK_COLOR)
+    ax.set_xlabel(f"Week of (its Monday), {_years(series.weeks)}", fontsize=10, color=MARK_COLOR)
     ax.tick_params(axis="y", labelsize=10)
     ax.grid(axis="y", color="#E4E4E4", linewidth=0.8, zorder=0)
     ax.set_axisbelow(True)

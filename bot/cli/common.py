@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, Settings, load_settings, require_slack
+from bot.formatting import plural as fmt_plural
+from bot.formatting import week_label
 from storage import liveness
 from storage.engine import make_engine, migrate
 
@@ -145,6 +147,11 @@ def quiet_slack_sdk() -> Iterator[None]:
         logger.disabled = before
 
 
+def cli_week(week: str) -> str:
+    """A week as the operator reads it and types it: "week of 23 Nov (2026-W48)"."""
+    return f"{week_label(week)} ({week})"
+
+
 def counted(n: int, what: str, plural: str = "") -> str:
     """``1 row``, ``2,000 rows``; ``plural`` when adding an s is wrong (``summaries``)."""
-    return f"{n:,} {what if n == 1 else plural or what + 's'}"
+    return fmt_plural(n, what, plural or None)

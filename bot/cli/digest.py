@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.blocks.digest import view_text
-from bot.cli.common import CliError, checked_slack, open_database
+from bot.cli.common import CliError, checked_slack, cli_week, open_database
 from bot.config import Settings
 from bot.digest.figures import DigestFigures
 from bot.digest.org import org_text
@@ -34,14 +34,21 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     week = parse_week(args.week) if args.week else digests.digest_week(team)
     posted = None
     if args.post and _nobody_asked(digests.week_view(engine, team, week)):
-        print(f"Nobody in {team.name} was prompted in {week}, so there is no digest to post. Nothing was posted.")
+        print(
+            f"Nobody in {team.name} was prompted in the {cli_week(week)}, so there is no digest to post. "
+            "Nothing was posted."
+        )
         return 0
     if args.post:  # posting closes the week: the digest printed below is then the one that was posted
         posted = _posting(lambda: digests.post_digest(engine, client, team, week), team.channel_id)
     print(view_text(digests.week_view(engine, team, week)))
     _write_chart(engine, team, week, args.chart)
     if args.post:
-        print(f"\nPosted to {team.channel_id}." if posted else f"\nAlready posted for {week}; not posted again.")
+        print(
+            f"\nPosted to {team.channel_id}."
+            if posted
+            else f"\nAlready posted for the {cli_week(week)}; not posted again."
+        )
     return 0
 
 
@@ -66,7 +73,11 @@ def _org_digest(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(str(not_ready)) from None
     if args.post:
         posted = _posting(lambda: digests.post_org_digest(engine, client, args.channel, week), args.channel)
-        print(f"\nPosted to {args.channel}." if posted else f"\nAlready posted for {week}; not posted again.")
+        print(
+            f"\nPosted to {args.channel}."
+            if posted
+            else f"\nAlready posted for the {cli_week(week)}; not posted again."
+        )
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import checked_slack, open_database
+from bot.cli.common import checked_slack, cli_week, open_database
 from bot.config import Settings
 from bot.services import prompts, teams
 
@@ -14,7 +14,9 @@ def cmd_prompts_send(args: argparse.Namespace, settings: Settings) -> int:
     team = teams.find_team(engine, args.team)
     report = prompts.send_prompts(engine, checked_slack(settings), team)  # Slack answers, or one line
     found = f", {len(report.recovered)} found already in their DM" if report.recovered else ""
-    print(f"{team.name} {report.week}: {len(report.sent)} sent, {len(report.already)} already prompted{found}")
+    print(
+        f"{team.name}, {cli_week(report.week)}: {len(report.sent)} sent, {len(report.already)} already prompted{found}"
+    )
     for user, error in report.failed.items():
         print(f"  failed for {user}: {error}")
     if report.stopped:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from bot.cli.common import CliError, checked_slack, open_database
 from bot.cli.slack_checks import check_with_slack
 from bot.config import Settings
-from bot.digest.sections import plural
+from bot.formatting import plural
 from bot.scheduler.process import reschedule
 from bot.services import teams
 from storage.engine import session_scope

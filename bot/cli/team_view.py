@@ -6,7 +6,7 @@ import argparse
 
 from bot.cli.common import open_database
 from bot.config import Settings
-from bot.digest.sections import plural
+from bot.formatting import plural
 from bot.services import teams
 from storage.engine import session_scope
 from storage.models import Team

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from bot import formatting as fmt
 from bot import vocabulary as v
 from bot.digest.figures import DigestFigures, MemberWeekData, compute_digest, floor_of, merge_spreads, sum_activity
-from bot.digest.sections import Section, activity_line, plural
+from bot.digest.sections import Section, activity_line
+from bot.formatting import plural
 
 ORG_NAME = "Org"
 TEAM_NAME_CHARS = 80
@@ -189,7 +190,7 @@ def team_line(f: DigestFigures, name: str) -> str:
 
 
 def org_title(org: OrgFigures) -> str:
-    return f"AI retro across teams: {org.week}"
+    return f"AI retro across teams: {fmt.week_label(org.week)}"
 
 
 def org_sections(

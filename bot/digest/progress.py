@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.digest.sections import plural
+from bot.formatting import plural
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from datetime import date
 from bot import formatting as fmt
 from bot import vocabulary as v
 from bot.digest.figures import ActivityData, DigestFigures
+from bot.digest.headline import headline
 from bot.digest.trend import Trend, comparison_line, series_lines
+from bot.formatting import plural
 
 PROVIDER = "Claude Code"  # the provider whose analytics fill activity_records (claude-code imports)
 HIGHLIGHT_CHARS = 280
@@ -40,16 +42,11 @@ class Section:
 
 
 def title(figures: DigestFigures) -> str:
-    return f"Weekly AI retro: {figures.team}, {figures.week}"
+    return f"Weekly AI retro: {figures.team}, {fmt.week_label(figures.week)}"
 
 
 def _counts(counts: dict[str, int], labels: dict[str, str]) -> str:
     return " · ".join(f"{labels[key].lower()} {n}" for key, n in counts.items())
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``n`` and the word, singular or plural (``many``, else the word + "s"): "1 moment", "3 moments"."""
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
 
 
 def hours_line(total: float, median: float | None, per: str = "respondent") -> str:
@@ -66,7 +63,7 @@ def idle_share_line(share: float | None, floor: int = 3) -> str:
         if share is not None
         else f"not shown, as fewer than {floor} members are on one side (with or without an outcome)"
     )
-    return f"Tokens used in member-weeks with no reported outcome (volume without value): {shown}."
+    return f"Tokens used by members who reported no outcome (volume without value): {shown}."
 
 
 ACTIVITY_NAMES = {
@@ -214,7 +211,7 @@ def _activity(f: DigestFigures) -> Section | None:
 def _trend(trend: Trend | None) -> Section | None:
     if trend is None:
         return None
-    return Section(f"Trend, last {len(trend.weeks)} weeks", (comparison_line(trend), *series_lines(trend)))
+    return Section(f"Trend, last {plural(len(trend.weeks), 'week')}", (comparison_line(trend), *series_lines(trend)))
 
 
 def _highlights(f: DigestFigures, style: Style) -> Section | None:
@@ -241,9 +238,10 @@ def digest_sections(figures: DigestFigures, style: Style) -> list[Section]:
 
 
 def digest_text(figures: DigestFigures, style: Style = SLACK_STYLE) -> str:
-    """The whole digest as plain text (terminal output and the message's notification fallback)."""
+    """The whole digest as plain text (terminal output and the message's notification fallback): the title,
+    the headline, then the sections."""
     heading = style.escape(title(figures))
-    out = [heading, "=" * len(heading)]
+    out = [heading, "=" * len(heading), headline(figures)]
     for section in digest_sections(figures, style):
         out += ["", section.title, *(f"  {line}" for line in section.lines)]
     out += ["", PRIVACY_NOTE]

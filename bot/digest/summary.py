@@ -15,7 +15,8 @@ from bot import vocabulary as v
 from bot.digest.figures import ActivityData, DigestFigures, Spread, merge_spreads, spread_median, sum_activity
 from bot.digest.progress import Progress, progress_lines
 from bot.digest.sections import activity_line, hours_line, idle_share_line
-from bot.digest.trend import MIN_BASELINE_WEEKS, Trend, comparison_line, compute_trend
+from bot.digest.trend import TREND_WEEKS, Trend, comparison_line, compute_trend
+from bot.formatting import plural
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class SummaryFigures:
     didnt_help: int = 0
     tokens: int = 0
     cost_usd: float = 0.0
-    respondent_hours: Spread = ()  # (hours, respondent-weeks with them): for the median only
+    respondent_hours: Spread = ()  # (hours, respondents' weeks with them): for the median only
     tokens_without_value: int = 0
     token_weeks_split: tuple[int, int] = (0, 0)  # member-weeks with tokens: (without, with) a reported outcome
     share_tokens: int = 0  # tokens of the weeks whose volume-without-value share may be shown
@@ -67,7 +68,7 @@ class SummaryFigures:
 
     @property
     def median_hours(self) -> float | None:
-        """Median estimated hours saved per respondent-week over the shown weeks."""
+        """Median estimated hours saved per respondent a week, over the shown weeks."""
         return spread_median(self.respondent_hours)
 
     @property
@@ -79,7 +80,12 @@ class SummaryFigures:
         return self.tokens_without_value / self.share_tokens
 
 
-def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
+def summarise(
+    team: str, weeks: Sequence[DigestFigures], history: Sequence[DigestFigures] | None = None
+) -> SummaryFigures:
+    """The aggregate of ``weeks`` (oldest first). The trend is the digest's, whatever the number of weeks: the
+    latest week against the ones before it in the last ``TREND_WEEKS``, read from ``history`` (the weeks up to
+    the latest, oldest first; default ``weeks``)."""
     shown = [w for w in weeks if not w.suppressed]
     shared = [w for w in shown if w.tokens and not w.usage_withheld and w.tokens_without_value_share is not None]
     ran = [w for w in weeks if w.prompted or w.responded or w.small_cohort]  # no prompts: not "withheld"
@@ -108,40 +114,37 @@ def summarise(team: str, weeks: Sequence[DigestFigures]) -> SummaryFigures:
         usage_moments=sum(w.moments for w in shown if not w.usage_withheld and (w.tokens or w.cost_usd)),
         usage_hours=sum(w.hours_saved for w in shown if not w.usage_withheld and (w.tokens or w.cost_usd)),
         activity=sum_activity(w.activity for w in shown if not w.activity_withheld),
-        trend=compute_trend(weeks),
+        trend=compute_trend(list(history if history is not None else weeks)[-TREND_WEEKS:]) if weeks else None,
     )
 
 
 def week_line(week: DigestFigures) -> str:
     """One week of a team, as a line (response counts always; the rest only above the threshold)."""
+    label = fmt.first_upper(fmt.week_label(week.week))
     if week.small_cohort:
-        return f"{week.week}: fewer than {week.min_respondents} people were asked; nothing is shown."
+        return f"{label}: fewer than {week.min_respondents} people were asked; nothing is shown."
     if not week.prompted and not week.responded:
-        return f"{week.week}: nobody was prompted."
+        return f"{label}: nobody was prompted."
     answered = f"{week.responded} of {week.prompted} answered"
     if week.suppressed:
-        return f"{week.week}: {answered}; figures withheld (fewer than {week.min_respondents} respondents)."
-    line = f"{week.week}: {answered}, {week.moments} moment(s), {fmt.hours(week.hours_saved)} saved"
+        return f"{label}: {answered}; figures withheld (fewer than {week.min_respondents} respondents)."
+    line = f"{label}: {answered}, {plural(week.moments, 'moment')}, {fmt.hours(week.hours_saved)} saved"
     if week.tokens:
         line += f", {fmt.tokens(week.tokens)} tokens"
     return line + "."
 
 
-def _trend_line(s: SummaryFigures) -> str:
-    if s.trend is None or len(s.weeks) <= MIN_BASELINE_WEEKS:
-        return (
-            f"Trend: ask for {MIN_BASELINE_WEEKS + 1} or more weeks (e.g. /airetro summary 8) to compare "
-            "the latest week with the ones before."
-        )
-    return comparison_line(s.trend, "the latest week")
+def _trend_line(s: SummaryFigures) -> str | None:
+    """The digest's comparison for the latest week (same window and wording as the digest's)."""
+    return None if s.trend is None else comparison_line(s.trend, "the latest week")
 
 
 def summary_lines(s: SummaryFigures) -> list[str]:
     """The aggregate in words: totals first, then one line per week (newest first)."""
     if not s.weeks:
         return ["No weeks to show yet."]
-    span = s.first_week if s.first_week == s.last_week else f"{s.first_week} to {s.last_week}"
-    lines = [f"{len(s.weeks)} week(s), {span}: {s.responded} of {s.prompted} prompts answered."]
+    span = fmt.weeks_span(s.first_week, s.last_week)
+    lines = [f"{fmt.first_upper(span)}: {s.responded} of {plural(s.prompted, 'prompt')} answered."]
     if not s.prompted and not s.responded:
         lines.append("Nobody was prompted in these weeks yet.")
     elif not s.shown_weeks:
@@ -151,13 +154,14 @@ def summary_lines(s: SummaryFigures) -> list[str]:
         )
     else:
         if s.withheld_weeks:
-            lines.append(f"{s.withheld_weeks} week(s) withheld (too few respondents) and left out of the totals.")
+            withheld = f"{plural(s.withheld_weeks, 'week')} {'was' if s.withheld_weeks == 1 else 'were'} withheld"
+            lines.append(f"{withheld} (too few respondents) and left out of the totals.")
         kinds = ", ".join(f"{n} × {v.OUTCOMES[key].lower()}" for key, n in s.outcomes.items())
         lines.append(f"Moments logged: {s.moments}" + (f" ({kinds})." if kinds else "."))
         lines.append(
-            f"{hours_line(s.hours_saved, s.median_hours, 'respondent-week')} Would not have happened without AI: "
-            f"{s.would_not_have_happened}. Friction: {s.friction} moment(s) cost time, "
-            f"{s.didnt_help} said AI didn't help."
+            f"{hours_line(s.hours_saved, s.median_hours, 'respondent a week')} Would not have happened without AI: "
+            f"{s.would_not_have_happened}. Friction: {plural(s.friction, 'moment')} cost time, "
+            f'"AI didn\'t help" {"once" if s.didnt_help == 1 else plural(s.didnt_help, "time")}.'
         )
         activity = activity_line(s.activity, s.moments)
         if activity:
@@ -174,8 +178,11 @@ def summary_lines(s: SummaryFigures) -> list[str]:
             lines.append(idle_share_line(s.tokens_without_value_share, max(w.min_respondents for w in s.weeks)))
         else:
             lines.append("No token usage imported for these weeks.")
-        lines.append(_trend_line(s))
+        trend = _trend_line(s)
+        if trend:
+            lines.append(trend)
     lines += [week_line(w) for w in reversed(s.weeks)]
     if s.open_week is not None:
-        lines.append(f"{s.open_week.week} (still open): {progress_lines(s.open_week)[0]}")
+        label = fmt.first_upper(fmt.week_label(s.open_week.week))
+        lines.append(f"{label} (still open): {progress_lines(s.open_week)[0]}")
     return lines

@@ -6,7 +6,9 @@ The rule (also in the README):
 * a week *counts* when its figures are shown (at least the team's minimum respondents) and token
   usage was imported for it; withheld weeks and weeks without token data contribute nothing;
 * this week is compared with the mean of the previous ``BASELINE_WEEKS`` (4) counting weeks in the
-  window; with fewer than ``MIN_BASELINE_WEEKS`` (3) of them there is no trend, and the digest says so;
+  window ("vs the previous 4 weeks' average"); with fewer than ``MIN_BASELINE_WEEKS`` (3) of them there is
+  no trend, and the digest says so. ``/airetro summary`` compares its latest week the same way, over the
+  same window, whatever number of weeks it shows;
 * change = this week ÷ that mean − 1, for tokens, reported outcomes (moments) and hours saved;
 * tokens *rise* at +25 % or more; a value figure is *flat* within ±10 %, *down* below −10 %, *up*
   above +10 % (with a mean of 0: flat if this week is 0 too, else up);
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 from bot import formatting as fmt
 from bot.digest.figures import DigestFigures
+from bot.formatting import plural
 
 TREND_WEEKS = 8
 BASELINE_WEEKS = 4
@@ -148,19 +151,20 @@ def comparison_line(trend: Trend, this: str = "this week") -> str:
     if trend.status == USAGE_WITHHELD:
         return f"No trend: {this}'s token usage is not shown (too few members with usage)."
     if trend.status == TOO_FEW_WEEKS:
+        have = "has" if trend.baseline_weeks == 1 else "have"
         return (
-            f"Not enough weeks for a trend yet: {trend.baseline_weeks} earlier week(s) in the last "
-            f"{len(trend.weeks)} have figures and token data, {MIN_BASELINE_WEEKS} needed."
+            f"Not enough weeks for a trend yet: {plural(trend.baseline_weeks, 'earlier week')} of the last "
+            f"{len(trend.weeks)} {have} figures and token data; {MIN_BASELINE_WEEKS} are needed."
         )
     assert trend.tokens and trend.outcomes and trend.hours
-    average = f"vs {trend.baseline_weeks}-week average"
+    average = f"vs the previous {trend.baseline_weeks} weeks' average"
     if trend.callout:
         return (
             f"Volume without value: tokens {_percent(trend.tokens)} {average}, "
             f"{_value('reported outcomes', trend.outcomes)}, {_value('hours saved', trend.hours)}."
         )
     return (
-        f"{this[0].upper()}{this[1:]} {average}: tokens {_percent(trend.tokens)}, "
+        f"{fmt.first_upper(this)} {average}: tokens {_percent(trend.tokens)}, "
         f"reported outcomes {_percent(trend.outcomes)}, hours saved {_percent(trend.hours)}."
     )
 
@@ -169,7 +173,7 @@ def series_lines(trend: Trend) -> list[str]:
     """The weeks side by side, oldest first ("–": withheld, or no token data); nothing with under 2 weeks shown."""
     if sum(p.shown for p in trend.weeks) < 2:
         return []
-    span = f"{trend.weeks[0].week} to {trend.weeks[-1].week}"
+    span = fmt.weeks_span(trend.weeks[0].week, trend.weeks[-1].week)
 
     def row(values: Sequence[str]) -> str:
         return " · ".join(values)

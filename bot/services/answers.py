@@ -21,6 +21,7 @@ from bot import vocabulary as v
 from bot.blocks.home import MomentsWeek, my_moments_view
 from bot.blocks.log_moment import FIELDS, Editing, fingerprint, log_moment_view
 from bot.blocks.prompt import LoggedMoment
+from bot.formatting import week_label
 from bot.schedule_spec import local_week, parse_tz
 from bot.services import publication, roles
 from bot.services.home import refresh_home
@@ -45,7 +46,8 @@ CHANGED_MEANWHILE = (
 
 def closed_text(week: str) -> str:
     return (
-        f"The retro for {week} is closed: its digest is out, so answers for that week can't change any more. "
+        f"The retro for the {week_label(week)} is closed: its digest is out, so answers for that week "
+        "can't change any more. "
         "Thanks all the same, and see you in the next one."
     )
 

@@ -22,7 +22,7 @@ from bot.digest.org import MAX_TEAM_LINES, ORG_NAME, OrgFigures, TeamWeek, combi
 from bot.digest.progress import Progress
 from bot.digest.sections import digest_text
 from bot.digest.trend import TREND_WEEKS, compute_trend
-from bot.formatting import clip, slack_escape
+from bot.formatting import clip, slack_escape, week_label
 from bot.services import charts, once, publication
 from storage.engine import session_scope
 from storage.models import Digest, Team
@@ -223,12 +223,13 @@ def post_now(engine: Engine, client: WebClient, team: Team) -> str:
     with session_scope(engine) as session:
         digest = dq.get_digest(session, team.id, week)
         state = digest.state if digest is not None else None
+    label = week_label(week)
     if posted is not None:
-        return f":white_check_mark: Posted the {week} digest for *{name}* in <#{team.channel_id}>."
+        return f":white_check_mark: Posted the digest of the {label} for *{name}* in <#{team.channel_id}>."
     if state == "posted":
-        return f"The {week} digest for *{name}* was already posted in <#{team.channel_id}>; it is posted once."
+        return f"The digest of the {label} for *{name}* was already posted in <#{team.channel_id}>; it is posted once."
     return (
-        f":hourglass_flowing_sand: The {week} digest for *{name}* is being posted or checked right now; "
+        f":hourglass_flowing_sand: The digest of the {label} for *{name}* is being posted or checked right now; "
         f"look in <#{team.channel_id}> in a minute. It is posted once."
     )
 
@@ -246,7 +247,7 @@ class OrgNotReady(Exception):
 
     def __init__(self, week: str, ready_at: datetime) -> None:
         super().__init__(
-            f"The roll-up of {week} is computed once every team's week has closed, after "
+            f"The roll-up of the {week_label(week)} is computed once every team's week has closed, after "
             f"{ready_at:%a %d %b %H:%M} UTC; nothing is shown before that."
         )
         self.week, self.ready_at = week, ready_at

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot import vocabulary as v
 from bot.digest.summary import SummaryFigures, summarise
+from bot.digest.trend import TREND_WEEKS
 from bot.services import publication
 from bot.services.digests import empty_week
 from storage.engine import session_scope
@@ -29,10 +30,10 @@ def team_summary(engine: Engine, team: Team, weeks: int, now: datetime | None = 
 def team_summary_in(session: Session, team: Team, weeks: int, now: datetime) -> SummaryFigures:
     """``team_summary`` in an open session: the published weeks read once, the open week's answers counted."""
     current = publication.current_week(team, now)
-    keys, found = publication.last_closed_figures(session, team, weeks, now)
+    keys, found = publication.last_closed_figures(session, team, max(weeks, TREND_WEEKS), now)  # the trend's too
     open_week = publication.progress(session, team, current) if current != keys[-1] else None
     figures = [f if f is not None else empty_week(team, week) for week, f in zip(keys, found, strict=True)]
-    return replace(summarise(team.name, figures), open_week=open_week)
+    return replace(summarise(team.name, figures[-weeks:], figures), open_week=open_week)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.cli import main
+from bot.formatting import week_label
 from bot.standin.web_api import FakeUser
 from tests.conftest import CHANNEL, SIGNING_SECRET, TOKEN
 
@@ -292,7 +293,8 @@ def test_digest_post_of_a_week_nobody_was_prompted_posts_nothing(env, capsys, pa
             code, out, err = run(capsys, "digest", "--team", "Payments", "--week", week, "--post")
             assert (code, err) == (0, "")
             assert out == (
-                f"Nobody in Payments was prompted in {week}, so there is no digest to post. Nothing was posted.\n"
+                f"Nobody in Payments was prompted in the {week_label(week)} ({week}), so there is no digest to post. "
+                "Nothing was posted.\n"
             )
     assert slack.calls("chat.postMessage") == []
     assert len(slack.calls("auth.test")) == 1 + 2, "team create, then each post checked the token first"

@@ -81,7 +81,7 @@ def test_a_member_gets_their_own_rows_only_in_their_dm(engine, app, team, slack,
     _usage(engine, tmp_path, users, _this_monday(team), {"ada": ADA_INPUT, "grace": GRACE_INPUT})
 
     reply = _export(sender, slack, ada.id)
-    assert "in your DM" in reply["text"] and "3 CSV file(s)" in reply["text"]
+    assert "in your DM" in reply["text"] and "3 CSV files" in reply["text"]
     assert "team aggregates" not in reply["text"]
 
     dm = slack.dm_channel(ada.id)
@@ -167,21 +167,22 @@ def two_weeks(engine, app, team, slack, users, members, tmp_path, midweek):
 def test_a_manager_also_gets_the_team_aggregate_with_thin_weeks_withheld(slack, sender, users, two_weeks):
     last_week, this_week = two_weeks  # the full week, then the thin one (this week is still open)
     reply = _export(sender, slack, users[0].id)
-    assert "4 CSV file(s)" in reply["text"] and "team aggregates per week for Payments" in reply["text"]
+    assert "4 CSV files" in reply["text"] and "team aggregates per week for Payments" in reply["text"]
     kinds = _by_kind(slack.files(slack.dm_channel(users[0].id)))
     assert sorted(kinds) == ["my-answers", "my-usage", "my-weekly-tokens", "team-aggregates"]
 
     raw = kinds["team-aggregates"]["content"].decode("utf-8")
     rows = _read(kinds["team-aggregates"])
     assert list(rows[0]) == [
-        "team", "week", "prompted", "answered", "respondents", "moments", "hours_saved", "tokens", "cost_usd",
-        "withheld",
+        "team", "week", "week_of", "prompted", "answered", "respondents", "moments", "hours_saved", "tokens",
+        "cost_usd", "withheld",
     ]  # fmt: skip
     shown, withheld = rows
     team_tokens = 2 * (ADA_INPUT + GRACE_INPUT + LINUS_INPUT) + 6 * 1_000
     assert shown == {
         "team": "Payments",
         "week": last_week,
+        "week_of": "2026-11-09",  # the ISO week stays, with its Monday's date beside it
         "prompted": "5",
         "answered": "3",
         "respondents": "3",
@@ -202,6 +203,7 @@ def test_a_manager_also_gets_the_team_aggregate_with_thin_weeks_withheld(slack, 
         assert personal not in raw
     # ada's own files still hold only ada's rows, from both weeks
     answers = _read(kinds["my-answers"])
+    assert [r["week_of"] for r in answers] == ["2026-11-09", "2026-11-16", "2026-11-23"]
     assert [(r["week"], r["outcome"]) for r in answers] == [
         (last_week, "Wrote tests"), (this_week, "Wrote docs"), ("2026-W48", "Fixed a bug")
     ]  # fmt: skip

@@ -3,6 +3,7 @@ members logged a moment that week; with one or two, everyone would know (or near
 
 from __future__ import annotations
 
+from bot.formatting import week_label
 from tests.conftest import CHANNEL
 from tests.privacy.helpers import answer, digest, post_digest_now, posted_digests, prompt, summary_of, wednesday
 
@@ -31,7 +32,7 @@ def test_an_anonymous_highlight_needs_three_members_who_logged(
     w46, w47, w48 = posted_digests(slack, CHANNEL)
     summary = summary_of(sender, slack, ids["mona"], weeks=3)
     for week, posted in (("2026-W46", w46), ("2026-W47", w47)):
-        assert f"Weekly AI retro: Payments, {week}" in posted and "4 of 5 answered (80%)" in posted
+        assert f"Weekly AI retro: Payments, {week_label(week)}" in posted and "4 of 5 answered (80%)" in posted
         for shown in (posted, digest(cli, "Payments", week), summary):
             assert "Ada's anonymous fix" not in shown and "Shared highlights" not in shown, week
     assert "Shared highlights" in w48

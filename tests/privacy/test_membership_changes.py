@@ -35,7 +35,7 @@ def test_removing_a_member_changes_no_figure_of_a_closed_week(engine, history, s
     assert weeks[W46]["tokens"] == str(sum(TOKENS[W46].values())) and weeks[W46]["prompted"] == "5"
     assert weeks[W47]["tokens"] == str(sum(TOKENS[W47].values())) and weeks[W47]["prompted"] == "5"
     assert W48 not in weeks, "the open week has no figures"
-    assert "2026-W47: 5 of 5 answered, 3 moment(s)" in before["summary"]
+    assert "Week of 16 Nov: 5 of 5 answered, 3 moments" in before["summary"]
     assert "Team usage: 6.0M tokens" in before["digest W47"]
 
     # mona takes ken out of the team in the setup modal

@@ -46,7 +46,9 @@ def _prompts(slack, user_id: str) -> dict[str, list[str]]:
     for call in slack.calls("chat.postMessage"):
         metadata = call.args.get("metadata") or {}
         if call.args.get("channel") == user_id and metadata.get("event_type") == "airetro_prompt":
-            (team,) = re.findall(r"Team (.+?), \d{4}-W\d{2}\.", block_texts(call.args["blocks"]))
+            (team,) = re.findall(
+                r"Team (.+?), week of \d{1,2} [A-Z][a-z]{2}(?: \d{4})?\.", block_texts(call.args["blocks"])
+            )
             weeks.setdefault(metadata["event_payload"]["week"], []).append(team)
     return weeks
 
@@ -113,5 +115,5 @@ def test_two_overlapping_teams_cannot_be_subtracted_to_isolate_one_person(two_we
     assert (ken_alone["prompted"], ken_alone["answered"], ken_alone["tokens"], ken_alone["respondents"]) == ("",) * 4
     assert "fewer than 3 people asked" in ken_alone["withheld"]
     summary = summary_of(sender, slack, ids["mona"], "Payments", 2)
-    assert "2026-W47: fewer than 3 people were asked; nothing is shown." in summary
+    assert "Week of 16 Nov: fewer than 3 people were asked; nothing is shown." in summary
     assert "1 of 1" not in summary

@@ -12,7 +12,7 @@ from tests.privacy.helpers import answer, digest, import_usage, prompt, summary_
 
 W45, W46, W47 = "2026-W45", "2026-W46", "2026-W47"
 WITHHELD = (
-    "Tokens used in member-weeks with no reported outcome (volume without value): not shown, as fewer than 3 "
+    "Tokens used by members who reported no outcome (volume without value): not shown, as fewer than 3 "
     "members are on one side (with or without an outcome)."
 )
 WEEKS = {
@@ -68,7 +68,7 @@ def test_no_summary_over_several_weeks_recovers_a_withheld_share(three_weeks, se
     last_one = summary_of(sender, slack, mona, "Platform", 1)  # 2026-W47 alone
     last_two = summary_of(sender, slack, mona, "Platform", 2)  # 2026-W46 and 2026-W47
     last_three = summary_of(sender, slack, mona, "Platform", 3)  # 2026-W45 to 2026-W47
-    assert "1 week(s), 2026-W47: 6 of 7 prompts answered" in last_one and "Team usage: 8.0M tokens" in last_one
+    assert "Week of 16 Nov: 6 of 7 prompts answered" in last_one and "Team usage: 8.0M tokens" in last_one
     assert _share(last_one) == WITHHELD
     # the totals add every week's tokens; the share may be 2026-W46's alone, or withheld as a week in the span
     # withheld its own, but never one that folds in a withheld week: subtracting one summary from another, or

@@ -52,7 +52,7 @@ def test_a_missed_digest_is_posted_once_within_the_grace_window(engine, slack, u
     clock.at(datetime(2026, 11, 27, 20, 0, tzinfo=UTC))  # Friday 21:00: five hours after the digest time
     start().run_due()
     posts = slack.channel_messages(CHANNEL)
-    assert len(posts) == 1 and "2026-W48" in posts[0]["text"]
+    assert len(posts) == 1 and "week of 23 Nov" in posts[0]["text"]
 
 
 def test_two_scheduler_processes_on_one_database_prompt_each_member_once(engine, slack, users, clock, start):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.formatting import week_label
 from storage.models import Person
 from tests.conftest import CHANNEL
 from tests.scheduler.conftest import dm_counts, make_team, reminders
@@ -29,7 +30,7 @@ def test_a_normal_week(engine, slack, users, members, clock, start):
     clock.at("2026-11-23T09:00:00Z")  # Monday 10:00 in Berlin
     scheduler.run_due()
     assert dm_counts(slack, users) == {u.name: 1 for u in users}
-    assert "2026-W48" in str(members["ada"].prompt()["blocks"])
+    assert "week of 23 Nov" in str(members["ada"].prompt()["blocks"])
 
     members["ada"].log_moment(what="Generated the fixture builders", outcome="tests", time_saved="1h_2h",
                               quality="same", counterfactual="later", tool="claude_code")  # fmt: skip
@@ -51,7 +52,7 @@ def test_a_normal_week(engine, slack, users, members, clock, start):
     slack.wait_for("chat.update", updates + 2)
     slack.wait_idle()
     dm = slack.channel_messages(slack.dm_channel(users[4].id))
-    assert "AI didn't help" in str(dm[0]["blocks"]) and "Answered for 2026-W48" in str(dm[1]["blocks"])
+    assert "AI didn't help" in str(dm[0]["blocks"]) and "Answered for the week of 23 Nov" in str(dm[1]["blocks"])
 
     clock.at("2026-11-27T14:59:00Z")
     scheduler.run_due()
@@ -61,7 +62,7 @@ def test_a_normal_week(engine, slack, users, members, clock, start):
     clock.at("2026-11-27T15:10:00Z")
     scheduler.run_due()
     posts = slack.channel_messages(CHANNEL)
-    assert len(posts) == 1 and "2026-W48" in posts[0]["text"]
+    assert len(posts) == 1 and "week of 23 Nov" in posts[0]["text"]
     assert dm_counts(slack, users) == {u.name: 1 for u in users}  # nobody prompted twice all week
 
 
@@ -132,4 +133,4 @@ def test_far_from_utc_zones(engine, slack, users, members, clock, start, tz, pro
     clock.at(at)
     scheduler.run_due()
     assert dm_counts(slack, users) == {u.name: 1 for u in users}
-    assert week in str(members["ada"].prompt()["blocks"])  # the local Monday's week, not UTC's Sunday
+    assert week_label(week) in str(members["ada"].prompt()["blocks"])  # the local Monday's week, not UTC's Sunday

@@ -12,6 +12,7 @@ import pytest
 
 from bot.charts.weekly import NO_RETRO, SHOWN, WITHHELD, weekly_series
 from bot.cli import main
+from bot.formatting import week_label
 from bot.schedule_spec import local_week, parse_tz
 from bot.services import charts, digests, prompts
 from bot.services.usage_import import import_usage_csv
@@ -184,7 +185,7 @@ def test_the_cli_writes_the_chart_to_a_file(cli_env, weeks, tmp_path, capsys, sl
     assert f"Chart written to {out}." in printed
     assert png_size(out.read_bytes()) == (1000, 500)
     # the week is open: the terminal shows how it is going, not its figures
-    assert f"Weekly AI retro: Payments, {weeks[-1]} (still open)" in printed
+    assert f"Weekly AI retro: Payments, {week_label(weeks[-1])} (still open)" in printed
     assert "So far 3 of 5 people answered." in printed
     assert "moments logged" not in printed and "Team usage" not in printed
     assert slack.files() == [] and slack.channel_messages(CHANNEL) == []  # written locally, nothing posted

@@ -11,6 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.digest.org import org_text
+from bot.formatting import first_upper, week_label, weeks_span
 from bot.schedule_spec import occurrence, parse_tz
 from bot.services import digests, schedule, teams
 from bot.services.teams import prompt_slot
@@ -123,15 +124,15 @@ def test_the_posted_digest_shows_volume_without_value_and_the_callout(engine, ap
     assert "Time saved per $100 of tokens: 28.1 h." in text
     # without value: linus (didn't help) 650k + margaret (skipped) 325k + ken (no answer) 325k = 1.3M of 1.6M = 81 %
     # (three members with tokens on each side: the share may be shown)
-    assert "Tokens used in member-weeks with no reported outcome (volume without value): 81%." in text
+    assert "Tokens used by members who reported no outcome (volume without value): 81%." in text
     # baseline: the 4 latest earlier weeks with figures: 0.9M, 1.0M, 1.0M, 1.1M → 1.0M; 1.6M is +60 %.
     # outcomes 3 vs 3, hours 4.5 vs 4.5: flat. The withheld week (9.3M tokens) counts for nothing.
     assert "Trend, last 8 weeks" in text
     assert (
-        "Volume without value: tokens +60% vs 4-week average, reported outcomes flat (+0%), hours saved flat (+0%)."
-        in text
+        "Volume without value: tokens +60% vs the previous 4 weeks' average, reported outcomes flat (+0%), "
+        "hours saved flat (+0%)." in text
     )
-    assert f"Week by week, {eight_weeks[0]} to {this_week} (– = withheld or no data):" in text
+    assert f"Week by week, {weeks_span(eight_weeks[0], this_week)} (– = withheld or no data):" in text
     assert "Reported outcomes: 3 · 3 · – · 3 · 3 · 3 · 3 · 3" in text
     assert "Hours saved: 4.5 · 4.5 · – · 4.5 · 4.5 · 4.5 · 4.5 · 4.5" in text
     assert "Tokens: 800.0k · 900.0k · – · 900.0k · 1.0M · 1.0M · 1.1M · 1.6M" in text
@@ -151,30 +152,33 @@ def test_the_summary_shows_the_same_value_figures_over_its_weeks(engine, app, te
     this_week = eight_weeks[-1]
     # while this week is open, the summary covers the eight weeks before it and says only how it is going
     text = _summary(slack, members["grace"])
-    assert f"8 week(s), {weeks_back(this_week, 9)[0]} to {eight_weeks[-2]}:" in text
-    assert f"{this_week} (still open): So far 5 of 6 people answered." in text
+    assert f"{first_upper(weeks_span(weeks_back(this_week, 9)[0], eight_weeks[-2]))}:" in text
+    assert f"{first_upper(week_label(this_week))} (still open): So far 5 of 6 people answered." in text
     # 6 shown weeks × 3 outcomes = 18; tokens 0.8 + 0.9 + 0.9 + 1.0 + 1.0 + 1.1 = 5.7M: nothing of this week's
     assert "Moments logged: 18 (18 × fixed a bug)." in text and "Team usage: 5.7M tokens" in text
-    assert f"{this_week}: " not in text
+    assert f"{first_upper(week_label(this_week))}: " not in text
 
     assert digests.post_digest(engine, app.client, team, this_week) is not None  # the week closes
     text = _summary(slack, members["grace"])
-    assert f"8 week(s), {eight_weeks[0]} to {this_week}:" in text and "(still open)" not in text
+    assert f"{first_upper(weeks_span(eight_weeks[0], this_week))}:" in text and "(still open)" not in text
     # 7 shown weeks × 3 outcomes = 21, × 4.5 h = 31.5 h; the withheld week (ada 1 moment, linus) adds nothing
-    assert f"{eight_weeks[2]}: 2 of 6 answered; figures withheld (fewer than 3 respondents)." in text
-    assert "1 week(s) withheld (too few respondents) and left out of the totals." in text
+    assert (
+        f"{first_upper(week_label(eight_weeks[2]))}: 2 of 6 answered; figures withheld (fewer than 3 respondents)."
+        in text
+    )
+    assert "1 week was withheld (too few respondents) and left out of the totals." in text
     assert "Moments logged: 21 (21 × fixed a bug)." in text
     # 7 × 4 respondent-weeks: 21 × 1.5 h and 7 × 0 h → median 1.5 h
-    assert "Estimated time saved: 31.5 h in total, median 1.5 h per respondent-week." in text
+    assert "Estimated time saved: 31.5 h in total, median 1.5 h per respondent a week." in text
     # the activity of the weeks shown (only this week has any)
     assert "Claude Code reported 14 commits and 3 pull requests" in text and "members reported 21 outcomes" in text
     # tokens 0.8 + 0.9 + 0.9 + 1.0 + 1.0 + 1.1 + 1.6 = 7.3M; without value: burners 0.5 + 0.6 + 0.6 + 0.7 + 0.7
     # + 0.8 + 1.3 = 5.2M of 7.3M = 71 %
     assert "Team usage: 7.3M tokens" in text
-    assert "Tokens used in member-weeks with no reported outcome (volume without value): 71%." in text
+    assert "Tokens used by members who reported no outcome (volume without value): 71%." in text
     assert (
-        "Volume without value: tokens +60% vs 4-week average, reported outcomes flat (+0%), hours saved flat (+0%)."
-        in text
+        "Volume without value: tokens +60% vs the previous 4 weeks' average, reported outcomes flat (+0%), "
+        "hours saved flat (+0%)." in text
     )
 
 
@@ -183,7 +187,9 @@ def test_the_org_roll_up_is_posted_to_the_leadership_channel_once(
 ):
     this_week = eight_weeks[-1]
     # Payments' week is still open: no roll-up yet, and nothing is claimed or posted
-    with pytest.raises(digests.OrgNotReady, match=f"The roll-up of {this_week} is computed once every team's week"):
+    with pytest.raises(
+        digests.OrgNotReady, match=f"The roll-up of the {week_label(this_week)} is computed once every team's week"
+    ):
         digests.post_org_digest(engine, app.client, LEADERSHIP, this_week)
     assert [c for c in slack.calls("chat.postMessage") if c.args["channel"] == LEADERSHIP] == []
 
@@ -192,7 +198,7 @@ def test_the_org_roll_up_is_posted_to_the_leadership_channel_once(
     assert digests.post_org_digest(engine, app.client, LEADERSHIP, this_week) is False
     [post] = [c for c in slack.calls("chat.postMessage") if c.args["channel"] == LEADERSHIP]
     text = block_texts(post.args["blocks"])
-    assert f"AI retro across teams: {this_week}" in text
+    assert f"AI retro across teams: {week_label(this_week)}" in text
     # 4 respondents, 3 outcomes, 4.5 h, 1.6M tokens, $16 / 3 = $5.33 per outcome, 81 % without value
     line = (
         "Payments: 4 respondents, 3 outcomes, 4.5 h saved, 1.6M tokens, $5.33 per outcome, "
@@ -228,13 +234,13 @@ def test_the_org_roll_up_from_the_command_line(monkeypatch, tmp_path, slack, use
     # this week has not closed for every team: an error line, nothing computed, nothing posted
     assert main(["digest", "--org", "--week", "2026-W48", "--post", "--channel", LEADERSHIP]) == 1
     assert capsys.readouterr().err == (
-        "airetro: The roll-up of 2026-W48 is computed once every team's week has closed, after Fri 27 Nov 16:00 "
-        "UTC; nothing is shown before that.\n"
+        "airetro: The roll-up of the week of 23 Nov is computed once every team's week has closed, "
+        "after Fri 27 Nov 16:00 UTC; nothing is shown before that.\n"
     )
 
     assert main(["digest", "--org", "--week", "2026-W47"]) == 0
     out = capsys.readouterr().out
-    assert "AI retro across teams: 2026-W47" in out and "2 teams sent no prompts this week." in out
+    assert "AI retro across teams: week of 16 Nov" in out and "2 teams sent no prompts this week." in out
     assert slack.calls("chat.postMessage") == []
 
     assert main(["digest", "--org", "--week", "2026-W47", "--post", "--channel", LEADERSHIP]) == 0

@@ -12,6 +12,7 @@ from bot.blocks.digest import view_text
 from bot.digest.figures import DigestFigures
 from bot.digest.progress import Progress
 from bot.digest.sections import digest_text
+from bot.formatting import week_label
 from bot.schedule_spec import local_week, parse_tz
 from bot.services import digests, prompts, summaries
 from bot.services.usage_import import import_usage_csv, slack_email_lookup
@@ -102,10 +103,10 @@ def test_posted_digest_matches_the_hand_computed_figures(engine, app, team, slac
     assert "Time saved per $100 of tokens: 13.6 h." in text
     # no outcome: linus (didn't help) 2.0M + margaret (skipped) 0.4M + ken (no answer) 0.3M = 2.7M of 4.4M
     # = 61.4 %; three member-weeks with tokens on each side, so the share may be shown
-    assert "Tokens used in member-weeks with no reported outcome (volume without value): 61%." in text
+    assert "Tokens used by members who reported no outcome (volume without value): 61%." in text
     # no Claude Code analytics imported: no provider line; one week of data: no trend yet
     assert "Provider activity" not in text and "Claude Code reported" not in text
-    assert "Not enough weeks for a trend yet: 0 earlier week(s) in the last 8 have figures and token data" in text
+    assert "Not enough weeks for a trend yet: 0 earlier weeks of the last 8 have figures and token data" in text
     # highlights: only shared moments, named one with a mention, anonymous one (3 members logged) without
     assert "Fixed a bug: Found the rounding bug in settlement (<@U0USER001>)" in text
     assert "Shipped a feature: Scaffolded the refunds endpoint (anonymous)" in text
@@ -135,7 +136,7 @@ def test_with_two_people_on_a_side_the_share_and_anonymous_highlights_are_withhe
     assert "Team usage: 4.4M tokens, $44.00 (usage imported up to Mon 23 Nov;" in text
     # ada 1.0M + grace 0.5M on one side, four members on the other: the share is not shown, in any form
     assert (
-        "Tokens used in member-weeks with no reported outcome (volume without value): not shown, as fewer than 3 "
+        "Tokens used by members who reported no outcome (volume without value): not shown, as fewer than 3 "
         "members are on one side (with or without an outcome)." in text
     )
     value_per_token = text.split("Team usage")[1].split("Trend")[0]
@@ -151,7 +152,7 @@ def test_an_open_week_shows_how_it_is_going_and_no_figures(engine, app, team, sl
     view = digests.week_view(engine, team, week)
     assert isinstance(view, Progress)
     text = view_text(view)
-    assert f"Weekly AI retro: Payments, {week} (still open)" in text
+    assert f"Weekly AI retro: Payments, {week_label(week)} (still open)" in text
     assert "So far 5 of 6 people answered." in text
     assert "(Fri 27 Nov, 16:00, or when a manager posts the digest)" in text
     for figure in ("moments", "Team usage", "tokens", "$", "h saved", "%"):

@@ -177,7 +177,7 @@ def test_token_line_only_when_tokens_are_known():
 
 def test_prompt_escapes_the_team_name():
     blocks = [b.to_dict() for b in prompt_blocks("<!channel> & co", "2026-W47", 1, None)]
-    assert "Team &lt;!channel&gt; &amp; co, 2026-W47" in _text(blocks[0]["text"])
+    assert "Team &lt;!channel&gt; &amp; co, week of 16 Nov" in _text(blocks[0]["text"])
 
 
 def test_answered_blocks_list_the_moments_and_offer_another():

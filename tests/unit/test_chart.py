@@ -69,7 +69,7 @@ def test_the_series_has_figures_only_for_weeks_that_may_be_shown():
     series = weekly_series("Payments", HISTORY)
     assert series is not None
     assert series.weeks == ("2026-W41", "2026-W42", "2026-W43", "2026-W44")
-    assert series.labels == ("W41", "W42", "W43", "W44")
+    assert series.labels == ("5 Oct", "12 Oct", "19 Oct", "26 Oct")  # each week's Monday, as people read dates
     assert series.status == (NO_RETRO, SHOWN, WITHHELD, SHOWN)
     assert series.outcomes == (None, 3, None, 0)
     assert series.hours == (None, 4.75, None, 0.0)

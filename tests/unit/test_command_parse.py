@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.listeners.commands.help import help_text
 from bot.listeners.commands.parse import MEMBER_USAGE, SUBCOMMANDS, Parsed, TeamRef, UsageError, parse, usage_lines
+from bot.services.roles import Caller
+from storage.models import Team
 
 
 @pytest.mark.parametrize(
@@ -88,8 +91,38 @@ def test_a_hint_never_echoes_a_live_mention():
     assert "<!channel>" not in str(error.value) and "&lt;!channel&gt;" in str(error.value)
 
 
+def _caller(*, member: bool = False, manages: bool = False, admin: bool = False) -> Caller:
+    team = Team(id=1, name="Payments", channel_id="C0PAY0001")
+    return Caller("U0ME00001", admin, (team,) if member else (), (team,) if manages else ())
+
+
 def test_help_lists_privacy_and_primary_for_every_member():
-    lines = "\n".join(usage_lines(MEMBER_USAGE))
+    lines = help_text(_caller(member=True))
     assert "`/airetro privacy`: who sees what about you" in lines
     assert "`/airetro primary [team]`: the one team you count in each week" in lines
     assert {"privacy", "primary"} <= set(SUBCOMMANDS)
+    assert "\n".join(usage_lines(MEMBER_USAGE)) in lines
+
+
+def _commands(text: str) -> set[str]:
+    return {line.split("`")[1].split(" [")[0] for line in text.splitlines() if line.startswith("• `")}
+
+
+def test_help_lists_only_what_the_caller_can_use():
+    member = _commands(help_text(_caller(member=True)))
+    assert {"/airetro log", "/airetro summary", "/airetro pause", "/airetro me", "/airetro forget-me"} <= member
+    assert not {"/airetro setup", "/airetro digest", "/airetro pause team", "/airetro setup new"} & member
+
+    manager = _commands(help_text(_caller(manages=True)))  # manages a team without being in it
+    assert {"/airetro setup", "/airetro digest", "/airetro pause team", "/airetro summary", "/airetro me"} <= manager
+    assert not {"/airetro log", "/airetro pause", "/airetro primary", "/airetro setup new"} & manager, "no prompts"
+
+    both = _commands(help_text(_caller(member=True, manages=True)))
+    assert member | manager == both
+
+    admin = _commands(help_text(_caller(admin=True)))
+    assert {"/airetro setup new", "/airetro setup", "/airetro digest"} <= admin and "/airetro log" not in admin
+
+    outsider = help_text(_caller())
+    assert _commands(outsider) == {"/airetro me", "/airetro privacy", "/airetro export", "/airetro forget-me"}
+    assert "You're not in a team yet" in outsider and "`/airetro setup`" in outsider

@@ -86,7 +86,8 @@ def test_a_minimum_below_3_still_withholds_a_week_of_2_respondents():
 def test_normal_week_shows_every_section_with_the_figures():
     f = figures((moment("Built the export", sharing="named", author="U0ADA0001"),))
     text = digest_text(f)
-    assert text.startswith("Weekly AI retro: Payments, 2026-W47")
+    assert text.startswith("Weekly AI retro: Payments, week of 16 Nov\n")
+    assert text.splitlines()[2] == "3 outcomes on 1.0M tokens.", "the headline comes first, before the sections"
     for title in ("Responses", "Outcomes", "Value per token", "Shared highlights"):
         assert f"\n{title}\n" in text
     assert "5 of 6 answered (83%): 3 logged where AI helped, 1 said it didn't help, 1 skipped." in text
@@ -97,7 +98,7 @@ def test_normal_week_shows_every_section_with_the_figures():
     assert "Team usage: 1.0M tokens, $100." in text
     assert "Per reported outcome: 333.3k tokens, $33.33." in text  # 1M / 3, $100 / 3
     assert "Time saved per $100 of tokens: 9 h." in text
-    assert "Tokens used in member-weeks with no reported outcome (volume without value): 50%." in text
+    assert "Tokens used by members who reported no outcome (volume without value): 50%." in text
     assert "nobody is ranked or named by tokens" in text
     assert "second member's moment" not in text  # private moments stay private
 
@@ -110,7 +111,7 @@ def test_a_share_with_fewer_than_3_members_on_a_side_is_not_shown(without, with_
     f = compute_digest("Payments", "2026-W47", members, 3)
     text = digest_text(f)
     assert f"Team usage: {fmt.tokens(f.tokens)} tokens" in text, "the team total is still shown"
-    assert "Tokens used in member-weeks with no reported outcome (volume without value): not shown, as fewer " \
+    assert "Tokens used by members who reported no outcome (volume without value): not shown, as fewer " \
            "than 3 members are on one side (with or without an outcome)." in text  # fmt: skip
     assert "%" not in text.split("Value per token")[1], "no share in any form"
 
@@ -119,7 +120,7 @@ def test_a_share_with_3_members_on_each_side_is_shown():
     members = [MemberWeekData(v.HELPED, True, (moment("a"),), tokens=100_000)] * 3
     members += [MemberWeekData(v.DIDNT_HELP, True, tokens=300_000)] * 3
     text = digest_text(compute_digest("Payments", "2026-W47", members, 3))
-    assert "Tokens used in member-weeks with no reported outcome (volume without value): 75%." in text  # 900k / 1.2M
+    assert "Tokens used by members who reported no outcome (volume without value): 75%." in text  # 900k / 1.2M
     assert "not shown" not in text
 
 
@@ -228,8 +229,10 @@ def test_sections_in_order_with_provider_activity_and_trend_only_when_present():
     week = compute_digest("Payments", "2026-W47", members, 3)
     trend = compute_trend([week])
     text = digest_text(replace(week, trend=trend))
-    titles = [line for line in text.splitlines() if line and not line.startswith((" ", "=", "Weekly", "Team"))]
-    assert titles == ["Responses", "Outcomes", "Provider activity", "Value per token", "Trend, last 1 weeks",
+    lines = text.splitlines()
+    assert lines[2] == "3 outcomes reported; no token usage imported for this week."  # the headline
+    titles = [line for line in lines[3:] if line and not line.startswith((" ", "=", "Weekly", "Team"))]
+    assert titles == ["Responses", "Outcomes", "Provider activity", "Value per token", "Trend, last 1 week",
                       "Shared highlights"]  # fmt: skip
     # 9 + 5 commits, 2 + 1 pull requests, 12 + 10 sessions, 900 + 340 / 200 + 110 lines
     assert (

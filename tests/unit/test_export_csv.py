@@ -117,9 +117,9 @@ def test_timestamps_are_utc():
 
 def test_token_and_usage_files_are_sorted():
     tokens = _rows(tokens_csv([TokenRow("2026-W48", 10, 0.1, None), TokenRow("2026-W47", 2_000_000, 12.5, "m")]))
-    assert [(r["week"], r["tokens"], r["cost_usd"], r["top_model"]) for r in tokens] == [
-        ("2026-W47", "2000000", "12.5000", "m"),
-        ("2026-W48", "10", "0.1000", ""),
+    assert [(r["week"], r["week_of"], r["tokens"], r["cost_usd"], r["top_model"]) for r in tokens] == [
+        ("2026-W47", "2026-11-16", "2000000", "12.5000", "m"),
+        ("2026-W48", "2026-11-23", "10", "0.1000", ""),
     ]
 
 
@@ -148,6 +148,7 @@ def test_team_weeks_below_the_threshold_are_withheld_and_no_individual_appears()
     assert rows[0] == {
         "team": "Payments",
         "week": "2026-W47",
+        "week_of": "2026-11-16",
         "prompted": "4",
         "answered": "4",
         "respondents": "3",

@@ -150,7 +150,7 @@ def test_a_week_that_asked_fewer_people_than_the_floor_shows_not_even_the_answer
     weeks = [_figures("Payments", f"2026-W{n:02d}", respondents=2, asked=2) for n in (10, 11, 12, 13)]
     panel = TeamPanel(1, summarise("Payments", weeks), "2026-W13", False)
     text = block_texts([b.to_dict() for b in home_blocks(HomeData(panels=(panel,)))])
-    assert "2026-W13: fewer than 3 people were asked; nothing is shown." in text
+    assert "Week of 23 Mar: fewer than 3 people were asked; nothing is shown." in text
     assert "2 of 2" not in text and "Moments logged" not in text
 
 
@@ -170,8 +170,8 @@ def test_fifteen_teams_with_long_names_and_answers_stay_within_limits():
     view = home_view(data).to_dict()
     assert view_problems(view) == []
     text = block_texts(view["blocks"])
-    assert "…and 5 more team(s) not listed here" in text
-    assert "more team(s) not shown" in text
+    assert "…and 5 more teams not listed here" in text
+    assert "more teams not shown" in text
 
 
 def test_no_team_gets_the_welcome_and_admins_the_setup_hint():

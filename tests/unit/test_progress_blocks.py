@@ -32,7 +32,7 @@ def test_one_person_and_nobody_prompted_read_right():
 def test_the_open_week_view_is_marked_open_and_shows_counts_only():
     p = Progress("Payments", "2026-W48", prompted=6, responded=4, closes_at=CLOSES, tz="Europe/Berlin")
     text = view_text(p)
-    assert text.startswith("Weekly AI retro: Payments, 2026-W48 (still open)\n")
+    assert text.startswith("Weekly AI retro: Payments, week of 23 Nov (still open)\n")
     for figure in ("Outcomes", "tokens", "Value per token", "saved", "%", "helped", "skipped"):
         assert figure not in text
     blocks = view_blocks(p)

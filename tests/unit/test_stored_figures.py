@@ -68,7 +68,7 @@ def test_a_stored_week_keeps_no_member_level_data():
 def test_a_read_back_week_takes_the_teams_current_name():
     back = from_stored("Payments & Billing", WEEK, stored_json(compute_digest("Payments", WEEK, full_week(), 3)))
     assert (back.team, back.week) == ("Payments & Billing", WEEK)
-    assert digest_text(back).startswith("Weekly AI retro: Payments &amp; Billing, 2026-W47")
+    assert digest_text(back).startswith("Weekly AI retro: Payments &amp; Billing, week of 16 Nov")
 
 
 def test_a_suppressed_week_stores_only_its_counts():

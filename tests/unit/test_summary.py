@@ -49,13 +49,13 @@ def test_withheld_weeks_add_nothing_but_their_response_counts():
 
 def test_lines_say_what_was_withheld_newest_week_first():
     lines = summary_lines(summarise("Payments", [W46, W47, W48]))
-    assert lines[0] == "3 week(s), 2026-W46 to 2026-W48: 9 of 11 prompts answered."
-    assert "1 week(s) withheld (too few respondents) and left out of the totals." in lines
+    assert lines[0] == "Weeks of 9 Nov to 23 Nov: 9 of 11 prompts answered."
+    assert "1 week was withheld (too few respondents) and left out of the totals." in lines
     assert "Moments logged: 3 (2 × fixed a bug, 1 × wrote tests)." in lines
     assert any(line.startswith("Team usage: 4.0M tokens, $50.00; per reported outcome 1.3M tokens") for line in lines)
-    weeks = [line for line in lines if line.startswith("2026-W")]
-    assert [w[:8] for w in weeks] == ["2026-W48", "2026-W47", "2026-W46"]
-    assert weeks[1] == "2026-W47: 3 of 4 answered; figures withheld (fewer than 3 respondents)."
+    weeks = [line for line in lines if line.startswith("Week of ")]
+    assert [w.split(":")[0] for w in weeks] == ["Week of 23 Nov", "Week of 16 Nov", "Week of 9 Nov"]
+    assert weeks[1] == "Week of 16 Nov: 3 of 4 answered; figures withheld (fewer than 3 respondents)."
     assert "9.0M" not in "\n".join(lines), "a withheld week's tokens never show"
 
 
@@ -65,7 +65,7 @@ def test_weeks_without_a_retro_are_not_called_withheld():
     assert (s.shown_weeks, s.withheld_weeks) == (1, 0)
     lines = summary_lines(s)
     assert not any("withheld" in line for line in lines)
-    assert "2026-W45: nobody was prompted." in lines
+    assert "Week of 2 Nov: nobody was prompted." in lines
     assert summary_lines(summarise("Payments", [quiet]))[1] == "Nobody was prompted in these weeks yet."
 
 
@@ -112,7 +112,7 @@ def test_a_summary_of_weeks_that_all_withheld_their_share_says_so():
     s = summarise("Payments", [_split_week("2026-W46", 2, 3), _split_week("2026-W47", 3, 2)])
     assert s.tokens == 900_000 + 1_100_000 and s.tokens_without_value_share is None
     assert (
-        "Tokens used in member-weeks with no reported outcome (volume without value): not shown, as fewer than 3 "
+        "Tokens used by members who reported no outcome (volume without value): not shown, as fewer than 3 "
         "members are on one side (with or without an outcome)." in summary_lines(s)
     )
 

@@ -42,7 +42,8 @@ def test_tokens_up_60_percent_with_outcomes_flat_is_called_out():
     assert trend.outcomes.ratio == 0 and trend.hours.ratio == 0
     assert trend.callout
     assert comparison_line(trend) == (
-        "Volume without value: tokens +60% vs 4-week average, reported outcomes flat (+0%), hours saved flat (+0%)."
+        "Volume without value: tokens +60% vs the previous 4 weeks' average, "
+        "reported outcomes flat (+0%), hours saved flat (+0%)."
     )
 
 
@@ -53,7 +54,7 @@ def test_only_the_four_latest_earlier_weeks_with_data_make_the_baseline():
     assert trend.tokens.mean == 1_500_000 and trend.tokens.ratio == 0
     assert not trend.callout
     assert comparison_line(trend) == (
-        "This week vs 4-week average: tokens +0%, reported outcomes +0%, hours saved +0%."
+        "This week vs the previous 4 weeks' average: tokens +0%, reported outcomes +0%, hours saved +0%."
     )
 
 
@@ -73,7 +74,7 @@ def test_too_few_weeks_says_so():
     trend = compute_trend(series((4, 1_000_000), None, (4, 1_000_000), (4, 3_000_000)))
     assert trend.status == TOO_FEW_WEEKS and trend.baseline_weeks == 2 and not trend.callout
     assert comparison_line(trend) == (
-        "Not enough weeks for a trend yet: 2 earlier week(s) in the last 4 have figures and token data, 3 needed."
+        "Not enough weeks for a trend yet: 2 earlier weeks of the last 4 have figures and token data; 3 are needed."
     )
     assert compute_trend([]).status == TOO_FEW_WEEKS
 
@@ -83,7 +84,8 @@ def test_three_earlier_weeks_are_enough():
     assert trend.status == OK and trend.baseline_weeks == 3
     # outcomes 2 vs 4: −50 %; hours 3 vs 6: −50 %
     assert comparison_line(trend) == (
-        "Volume without value: tokens +50% vs 3-week average, reported outcomes down (-50%), hours saved down (-50%)."
+        "Volume without value: tokens +50% vs the previous 3 weeks' average, "
+        "reported outcomes down (-50%), hours saved down (-50%)."
     )
 
 
@@ -124,12 +126,13 @@ def test_a_baseline_without_outcomes():
     flat = compute_trend(series(*[(0, 1_000_000)] * 4, (0, 2_000_000)))
     assert flat.callout
     assert comparison_line(flat) == (
-        "Volume without value: tokens +100% vs 4-week average, reported outcomes flat (none), hours saved flat (none)."
+        "Volume without value: tokens +100% vs the previous 4 weeks' average, "
+        "reported outcomes flat (none), hours saved flat (none)."
     )
     new = compute_trend(series(*[(0, 1_000_000)] * 4, (1, 2_000_000)))
     assert new.outcomes.direction == "up" and not new.callout
     assert comparison_line(new) == (
-        "This week vs 4-week average: tokens +100%, reported outcomes from none, hours saved from none."
+        "This week vs the previous 4 weeks' average: tokens +100%, reported outcomes from none, hours saved from none."
     )
 
 
@@ -145,7 +148,7 @@ def test_this_week_withheld_or_without_tokens():
 def test_series_lines_show_withheld_weeks_as_a_dash():
     trend = compute_trend(series((2, 1_000_000), None, (3, 0), (4, 2_500_000)))
     assert series_lines(trend) == [
-        "Week by week, 2026-W45 to 2026-W48 (– = withheld or no data):",
+        "Week by week, weeks of 2 Nov to 23 Nov (– = withheld or no data):",
         "Reported outcomes: 2 · – · 3 · 4",
         "Hours saved: 3 · – · 4.5 · 6",
         "Tokens: 1.0M · – · – · 2.5M",
@@ -153,17 +156,17 @@ def test_series_lines_show_withheld_weeks_as_a_dash():
     assert series_lines(compute_trend(series(None, (3, 0), None))) == []  # one week shown: nothing to set beside
 
 
-def test_the_summary_compares_its_latest_week_when_it_spans_enough_weeks():
+def test_the_summary_compares_its_latest_week_as_the_digest_does_whatever_its_weeks():
     eight = series(*[(4, 1_000_000)] * 7, (4, 1_600_000))
-    lines = summary_lines(summarise("Payments", eight))
-    assert (
-        "Volume without value: tokens +60% vs 4-week average, reported outcomes flat (+0%), hours saved flat (+0%)."
-        in lines
+    digest_line = comparison_line(compute_trend(eight))
+    assert digest_line == (
+        "Volume without value: tokens +60% vs the previous 4 weeks' average, "
+        "reported outcomes flat (+0%), hours saved flat (+0%)."
     )
-    short = summary_lines(summarise("Payments", eight[-3:]))
-    assert (
-        "Trend: ask for 4 or more weeks (e.g. /airetro summary 8) to compare the latest week with the ones before."
-        in short
-    )
+    assert digest_line in summary_lines(summarise("Payments", eight))
+    for weeks in (1, 3, 4):  # a shorter summary compares over the digest's window, in the digest's words
+        assert digest_line in summary_lines(summarise("Payments", eight[-weeks:], eight)), weeks
     calm = summary_lines(summarise("Payments", series(*[(4, 1_000_000)] * 8)))
-    assert "The latest week vs 4-week average: tokens +0%, reported outcomes +0%, hours saved +0%." in calm
+    assert (
+        "The latest week vs the previous 4 weeks' average: tokens +0%, reported outcomes +0%, hours saved +0%." in calm
+    )

@@ -193,9 +193,9 @@ def test_a_bad_spend_log_is_named(tmp_path, change, ref, problem):
     [
         (b'[{"request_id": "r0", "user": "u", "startTime": "2026-11-16T09:00:00Z"', "[0]", "is not valid JSON"),
         (b'{"total": 0}', "the top level", 'without a "data" list'),
-        (b'"spend logs"', "line 1", "lacks the spend-log column(s)"),  # not [ or {: read as CSV
+        (b'"spend logs"', "line 1", "lacks the spend-log columns startTime, model"),  # not [ or {: read as CSV
         (b"[1, 2]", "[0]", "is not a spend log object"),
-        (b"request_id,user,model\nr0,u,m\n", "line 1", "lacks the spend-log column(s) startTime"),
+        (b"request_id,user,model\nr0,u,m\n", "line 1", "lacks the spend-log columns startTime, prompt_tokens"),
         (b"request_id,model,startTime,prompt_tokens,completion_tokens,spend\n", "line 1", "one of user, api_key"),
     ],
 )

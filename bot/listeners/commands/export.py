@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from slack_sdk.errors import SlackApiError
 
-from bot.formatting import bold_names, slack_escape
+from bot.formatting import bold_names, plural, slack_escape
 from bot.listeners.commands.invocation import Invocation
 from bot.listeners.commands.parse import Parsed
 from bot.services import export, forget
@@ -38,8 +38,8 @@ COMMENT = (
 
 
 def reply_text(files: tuple[export.ExportFile, ...]) -> str:
-    lines = [f"Your AI Retro export is in your DM with me ({len(files)} CSV file(s)):"]
-    lines += [f"• `{f.filename}`: {slack_escape(f.what)} ({f.rows} row(s))" for f in files]
+    lines = [f"Your AI Retro export is in your DM with me ({plural(len(files), 'CSV file')}):"]
+    lines += [f"• `{f.filename}`: {slack_escape(f.what)} ({plural(f.rows, 'row')})" for f in files]
     return "\n".join(lines)
 
 

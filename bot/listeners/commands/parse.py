@@ -34,18 +34,21 @@ SUBCOMMANDS = (
     "export",
     "forget-me",
 )
-MEMBER_USAGE = (
+MEMBER_USAGE = (  # for the members of a team
     ("/airetro log [team]", "log where AI helped, now"),
-    ("/airetro me [weeks]", "your own last weeks (only you see them)"),
     ("/airetro summary [#channel|team] [weeks]", "a team's aggregate, last 4 weeks by default"),
     ("/airetro pause", "stop your weekly prompts (`/airetro resume` to restart)"),
-    ("/airetro privacy", "who sees what about you, and what AI Retro holds about you"),
     ("/airetro primary [team]", "the one team you count in each week, or switch to another of your teams"),
-    ("/airetro export", "your own data as a CSV file in a DM"),
+)
+OWN_USAGE = (  # anyone, about themselves
+    ("/airetro me [weeks]", "your own last weeks (only you see them)"),
+    ("/airetro privacy", "who sees what about you, and what AI Retro holds about you"),
+    ("/airetro export", "your own data as CSV files in a DM"),
     ("/airetro forget-me", "delete everything AI Retro holds about you"),
 )
-MANAGER_USAGE = (
-    ("/airetro setup [team|new]", "set a team up: channel, members, managers, schedule, privacy"),
+ADMIN_USAGE = (("/airetro setup new", "create a team (workspace admins)"),)
+MANAGER_USAGE = (  # a team's managers and workspace admins
+    ("/airetro setup [team]", "change a team's setup: channel, members, managers, schedule, privacy"),
     ("/airetro digest [preview|post] [team]", "preview this week's digest, or post it now"),
     ("/airetro pause team [team]", "pause a team's prompts and digests (`/airetro resume team` to restart)"),
 )

@@ -181,7 +181,10 @@ def _csv_records(handle: IO[str]) -> Iterator[tuple[str, object]]:
         missing = [name for name in REQUIRED_COLUMNS if name not in columns]
         if missing or not any(name in columns for name in KEY_COLUMNS):
             need = missing or ["one of " + ", ".join(KEY_COLUMNS)]
-            raise RecordError("line 1", f"the header lacks the spend-log column(s) {', '.join(need)}")
+            raise RecordError(
+                "line 1",
+                f"the header lacks the spend-log {'column' if len(need) == 1 else 'columns'} {', '.join(need)}",
+            )
         for record in reader:
             ref = f"line {reader.line_num}"
             if None in record or any(value is None for value in record.values()):

@@ -86,10 +86,18 @@ def test_help_lists_what_the_caller_may_use(sender, slack, team):
     member = shown(ask(sender, slack, ADA, "help"))
     assert "value, not volume" in member
     assert "/airetro me" in member and "/airetro summary" in member and "/airetro forget-me" in member
-    assert "/airetro setup" not in member and "/airetro digest" not in member
+    assert "/airetro setup" not in member and "/airetro digest" not in member and "pause team" not in member
     for manager in (GRACE, OLGA):
         text = shown(ask(sender, slack, manager, ""))
         assert "/airetro setup" in text and "/airetro digest [preview|post]" in text
+    admin = shown(ask(sender, slack, OLGA, "help"))
+    assert "/airetro setup new" in admin
+    assert "/airetro log" not in admin, "olga is in no team: there is nothing for her to log to"
+    assert "/airetro log" in shown(ask(sender, slack, GRACE, "help")), "grace manages Payments and is in it"
+    assert "/airetro setup new" not in shown(ask(sender, slack, GRACE, "help")), "only admins create teams"
+    outsider = shown(ask(sender, slack, ZED, "help"))
+    assert "/airetro summary" not in outsider and "/airetro log" not in outsider and "/airetro digest" not in outsider
+    assert "/airetro me" in outsider and "You're not in a team yet" in outsider
 
 
 @pytest.mark.parametrize(
@@ -167,8 +175,11 @@ def test_me_shows_the_callers_own_weeks_and_tokens_only(engine, app, sender, sla
     members["grace"].didnt_help()
 
     mine = shown(ask(sender, slack, ADA, "me"))
-    assert "logged where AI helped, 1 moment(s), 1.5 h saved" in mine
-    assert "1.2M tokens, ~$12.00, mostly claude-sonnet-4-5" in mine
+    assert "*Payments*\nWeek of 23 Nov: 1 moment, 1.5 h saved · 1.2M tokens, ~$12.00" in mine, "grouped by team"
+    assert (
+        "Last 8 weeks: 1 moment logged, 1.5 h saved; your usage 1.2M tokens, ~$12.00, mostly claude-sonnet-4-5" in mine
+    )
+    assert mine.count("claude-sonnet-4-5") == 2, "the model once in the text and once in the blocks, not on each row"
     assert "Only you see this" in mine
     assert "7.7M" not in mine and "$77" not in mine and "gpt-4.1" not in mine
     grace = shown(ask(sender, slack, GRACE, "me 2"))
@@ -197,7 +208,7 @@ def closed_week(engine, answered_week):
 
 def test_a_week_still_open_shows_how_many_answered_and_no_figures(sender, slack, answered_week):
     reply = shown(ask(sender, slack, MARGARET, "summary"))
-    assert "2026-W48 (still open): So far 3 of 5 people answered." in reply
+    assert "Week of 23 Nov (still open): So far 3 of 5 people answered." in reply
     assert "Moments logged" not in reply and "4.5 h" not in reply and "fixed a bug" not in reply
 
 
@@ -234,7 +245,7 @@ def test_summary_refuses_outsiders_and_unknown_teams(sender, slack, closed_week)
 
 def test_digest_preview_is_for_the_manager_only_and_posts_nothing(sender, slack, answered_week):
     reply = shown(ask(sender, slack, GRACE, "digest preview"))
-    assert "Preview: only you see this" in reply and "Weekly AI retro: Payments, 2026-W48 (still open)" in reply
+    assert "Preview: only you see this" in reply and "Weekly AI retro: Payments, week of 23 Nov (still open)" in reply
     assert "So far 3 of 5 people answered." in reply and "Fri 27 Nov, 16:00" in reply
     assert "moments logged" not in reply.lower() and "4.5 h" not in reply, "an open week shows no figures"
     assert slack.channel_messages(CHANNEL) == []
@@ -267,8 +278,30 @@ def test_manager_only_commands_refuse_members_and_outsiders(engine, sender, slac
 
 
 def test_without_a_team_a_member_is_told_what_to_type(sender, slack, team):
-    assert "You don't manage a team" in shown(ask(sender, slack, ADA, "digest"))
     assert "You're not in a team yet" in shown(ask(sender, slack, ZED, "summary"))
+    outsider = shown(ask(sender, slack, ZED, "digest preview"))
+    assert "Digest previews are for a team's managers, and you're not in a team yet" in outsider
+    assert "You don't manage a team" not in outsider
+
+
+@pytest.mark.parametrize("text", ["digest preview", "digest", "digest post", "digest preview Payments"])
+def test_a_member_asking_for_a_digest_preview_is_told_who_can_and_what_to_do_instead(sender, slack, team, text):
+    reply = shown(ask(sender, slack, ADA, text))
+    assert "You don't manage a team" not in reply and "A workspace admin can set one up" not in reply
+    assert "Only Payments's managers or a workspace admin can preview or post its digest" in reply
+    assert "it is posted in <#C0TEAM001> when the week closes" in reply
+    assert "`/airetro summary Payments` shows the team's figures for the weeks already closed" in reply
+    assert slack.channel_messages(CHANNEL) == []
+
+
+def test_a_member_of_several_teams_is_told_the_same_without_a_guess(engine, sender, slack, team):
+    teams.create_team(
+        engine,
+        teams.team_spec("Apps", "C0APPS0001", [ADA, "U0APPS001", "U0APPS002"], "UTC", "mon 10:00", "fri 16:00", 3),
+    )
+    reply = shown(ask(sender, slack, ADA, "digest preview"))
+    assert "Digest previews are for a team's managers; you're a member of *Apps*, *Payments*" in reply
+    assert "`/airetro summary <team>`" in reply
 
 
 # -- pause / resume ------------------------------------------------------------------------------------------
