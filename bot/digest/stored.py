@@ -69,8 +69,9 @@ def to_stored(f: DigestFigures) -> dict[str, Any]:
     return out
 
 
-def from_stored(team: str, week: str, data: dict[str, Any]) -> DigestFigures:
-    """A stored week as figures, named with the team's current name."""
+def from_stored(team: str, week: str, data: dict[str, Any], *, highlights: bool = True) -> DigestFigures:
+    """A stored week as figures, named with the team's current name; ``highlights=False``: without its
+    highlights (the trend, summaries and the chart read only figures)."""
     plain = {name: data[name] for name in (*_COUNTS, *_SHOWN, *_USAGE, *_SHARE) if name in data}
     activity = data.get("activity")
     return DigestFigures(
@@ -83,7 +84,7 @@ def from_stored(team: str, week: str, data: dict[str, Any]) -> DigestFigures:
         outcomes=dict(data.get("outcomes", {})),
         quality=dict(data.get("quality", {})),
         respondent_hours=_spread(data.get("respondent_hours", ())),
-        **_highlights(data.get("highlights", ()), data.get("more_highlights", 0)),
+        **(_highlights(data.get("highlights", ()), data.get("more_highlights", 0)) if highlights else {}),
         token_weeks_split=tuple(data.get("token_weeks_split", (0, 0))),
         usage_withheld=data.get("usage_withheld", False),
         share_withheld=data.get("share_withheld", False),

@@ -46,11 +46,14 @@ def empty_week(team: Team, week: str) -> DigestFigures:
     return DigestFigures(team.name, week, team.min_respondents, 0, 0, 0, 0, 0, 0, 0, suppressed=True)
 
 
-def recent_figures(session: Session, team: Team, last_week: str, count: int, now: datetime) -> list[DigestFigures]:
+def recent_figures(
+    session: Session, team: Team, last_week: str, count: int, now: datetime, *, highlights: bool = False
+) -> list[DigestFigures]:
     """The published figures of ``count`` weeks ending with ``last_week``, oldest first (trend, chart);
-    a week still open counts as one with nothing to show."""
+    a week still open counts as one with nothing to show. ``highlights``: with ``last_week``'s highlights
+    (the digest's); the other weeks' are never read."""
     weeks = weeks_back(last_week, count)
-    found = publication.closed_figures(session, team, weeks, now)
+    found = publication.closed_figures(session, team, weeks, now, highlights_of={last_week} if highlights else ())
     return [f if f is not None else empty_week(team, week) for week, f in zip(weeks, found, strict=True)]
 
 
@@ -65,7 +68,8 @@ def week_view(engine: Engine, team: Team, week: str, now: datetime | None = None
     now = now or datetime.now(UTC)
     weeks = weeks_back(week, TREND_WEEKS)
     with session_scope(engine) as session:
-        found = publication.closed_figures(session, team, weeks, now)  # the week and its trend's, in one read
+        # the week and its trend's, in one read; only the week's own highlights are shown
+        found = publication.closed_figures(session, team, weeks, now, highlights_of={week})
         if found[-1] is None:
             return publication.progress(session, team, week)
     return with_trend([f if f is not None else empty_week(team, w) for w, f in zip(weeks, found, strict=True)])
@@ -169,7 +173,8 @@ def post_digest(engine: Engine, client: WebClient, team: Team, week: str, now: d
         if claim is None and settle_chart is None:
             return None
         publication.publish(session, team, week, now)
-        history = recent_figures(session, team, week, max(TREND_WEEKS, charts.CHART_WEEKS), now)  # once, for both
+        # once, for both; the week's own highlights for the digest
+        history = recent_figures(session, team, week, max(TREND_WEEKS, charts.CHART_WEEKS), now, highlights=True)
     chart = charts.prepare_digest_chart(team, week, history)  # never raises: a failed drawing is only logged
     if claim is None:  # posted, its chart's upload unsettled: look for it, upload it if it is not there
         _record_chart(engine, settle_chart, team, week, chart, look_first=True, client=client)

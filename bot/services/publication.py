@@ -19,12 +19,12 @@ roll-up, CLI) reads them from here, and only for closed weeks:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, case, func
+from sqlalchemy import Engine, bindparam, case, func
 from sqlmodel import Session, select
 
 from bot import vocabulary as v
@@ -160,14 +160,17 @@ def closed_figures(
     weeks: Sequence[str],
     now: datetime,
     stored: Mapping[str, dict[str, Any]] | None = None,
+    highlights_of: Collection[str] | None = None,
 ) -> list[DigestFigures | None]:
     """Each of ``weeks``' published figures, publishing the closed ones nobody has read yet; None for a week
-    that is still open (no figures may be shown for it). ``stored``: the team's stored figures, read already."""
+    that is still open (no figures may be shown for it). ``stored``: the team's stored figures, read already;
+    ``highlights_of``: the weeks whose highlights are wanted (None: all)."""
     stored = pq.published_figures(session, team.id, weeks) if stored is None else stored
     out: list[DigestFigures | None] = []
     for week in weeks:
         if week in stored:
-            out.append(from_stored(team.name, week, stored[week]))
+            wanted = highlights_of is None or week in highlights_of
+            out.append(from_stored(team.name, week, stored[week], highlights=wanted))
         elif now >= closes_at(team, week):
             out.append(publish(session, team, week, now))
         else:
@@ -178,14 +181,14 @@ def closed_figures(
 def last_closed_figures(
     session: Session, team: Team, count: int, now: datetime
 ) -> tuple[list[str], list[DigestFigures | None]]:
-    """The team's last ``count`` closed weeks (oldest first) and their figures (see ``closed_figures``), the
-    published weeks read once."""
+    """The team's last ``count`` closed weeks (oldest first) and their figures without highlights (see
+    ``closed_figures``), the published weeks read once."""
     current = current_week(team, now)
     window = weeks_back(current, count + 1)
     stored = pq.published_figures(session, team.id, window)
     last = current if current in stored or now >= closes_at(team, current) else window[-2]
     weeks = weeks_back(last, count)
-    return weeks, closed_figures(session, team, weeks, now, stored)
+    return weeks, closed_figures(session, team, weeks, now, stored, highlights_of=())
 
 
 def last_closed_week(session: Session, team: Team, now: datetime) -> str:
@@ -197,17 +200,20 @@ def last_closed_week(session: Session, team: Team, now: datetime) -> str:
     return week_key(monday - timedelta(weeks=1))
 
 
+_PROGRESS = (  # built once: Home and summaries count the open week on every look
+    select(
+        func.sum(case((Delivery.state.in_(cq.ASKED_STATES), 1), else_=0)),
+        func.sum(case((Delivery.answer != v.PENDING, 1), else_=0)),
+    )
+    .join(Cycle, Cycle.id == Delivery.cycle_id)
+    .where(Cycle.team_id == bindparam("team"), Cycle.week == bindparam("week"))
+)
+
+
 def progress(session: Session, team: Team, week: str) -> Progress:
     """How the team's open week is going: how many were prompted and how many answered (conditional sums over
     the week's deliveries: one pass over their index, no grouping)."""
-    prompted, responded = session.execute(
-        select(
-            func.sum(case((Delivery.state.in_(cq.ASKED_STATES), 1), else_=0)),
-            func.sum(case((Delivery.answer != v.PENDING, 1), else_=0)),
-        )
-        .join(Cycle, Cycle.id == Delivery.cycle_id)
-        .where(Cycle.team_id == team.id, Cycle.week == week)
-    ).one()
+    prompted, responded = session.execute(_PROGRESS, {"team": team.id, "week": week}).one()
     return Progress(team.name, week, int(prompted or 0), int(responded or 0), closes_at(team, week), team.tz)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, Float, case, func, literal
+from sqlalchemy import Engine, Float, bindparam, case, func, literal
 from sqlmodel import Session, select
 
 from bot import vocabulary as v
@@ -53,6 +53,25 @@ class MyWeek:
 _ANSWER_RANK = {v.HELPED: 0, v.DIDNT_HELP: 1, v.SKIPPED: 2, v.PENDING: 3}
 
 
+_HOURS = case(
+    *((Moment.time_saved == choice, literal(value, Float)) for choice, value in v.HOURS_SAVED.items()),
+    else_=literal(0.0, Float),
+)
+# a person's deliveries of some weeks, with their moments counted and hours added up; and their token summaries
+# (built once: the Home tab and `/airetro me` run them on every look)
+_MY_DELIVERIES = (
+    select(Cycle.week, Delivery.answer, Team.name, func.count(Moment.id), func.coalesce(func.sum(_HOURS), 0.0))
+    .join(Cycle, Cycle.id == Delivery.cycle_id)
+    .join(Team, Team.id == Cycle.team_id)
+    .outerjoin(Moment, Moment.delivery_id == Delivery.id)
+    .where(Delivery.person_id == bindparam("person"), Cycle.week.in_(bindparam("weeks", expanding=True)))
+    .group_by(Delivery.id, Cycle.week, Delivery.answer, Team.name)
+)
+_MY_SUMMARIES = select(TokenSummary.week, TokenSummary.tokens, TokenSummary.cost_usd, TokenSummary.top_model).where(
+    TokenSummary.person_id == bindparam("person"), TokenSummary.week.in_(bindparam("weeks", expanding=True))
+)
+
+
 def my_weeks(engine: Engine, user_id: str, weeks: int, now: datetime | None = None) -> list[MyWeek]:
     """The caller's own last ``weeks`` ISO weeks (newest first); empty if AI Retro knows nothing of them."""
     with session_scope(engine) as session:
@@ -64,26 +83,9 @@ def my_weeks_in(session: Session, person_id: int, weeks: int, now: datetime) -> 
     """``my_weeks`` of a known person in an open session: their deliveries with their moments counted and hours
     added up (one grouped query), and their token summaries."""
     keys = weeks_back(week_key(now.date()), weeks)
-    hours = case(
-        *((Moment.time_saved == choice, literal(value, Float)) for choice, value in v.HOURS_SAVED.items()),
-        else_=literal(0.0, Float),
-    )
-    rows = session.exec(
-        select(Cycle.week, Delivery.answer, Team.name, func.count(Moment.id), func.coalesce(func.sum(hours), 0.0))
-        .join(Cycle, Cycle.id == Delivery.cycle_id)
-        .join(Team, Team.id == Cycle.team_id)
-        .outerjoin(Moment, Moment.delivery_id == Delivery.id)
-        .where(Delivery.person_id == person_id, Cycle.week.in_(keys))
-        .group_by(Delivery.id, Cycle.week, Delivery.answer, Team.name)
-    ).all()
-    usage = {
-        week: (tokens, cost, top)
-        for week, tokens, cost, top in session.exec(
-            select(TokenSummary.week, TokenSummary.tokens, TokenSummary.cost_usd, TokenSummary.top_model).where(
-                TokenSummary.person_id == person_id, TokenSummary.week.in_(keys)
-            )
-        )
-    }
+    params = {"person": person_id, "weeks": keys}
+    rows = session.execute(_MY_DELIVERIES, params).all()
+    usage = {week: (tokens, cost, top) for week, tokens, cost, top in session.execute(_MY_SUMMARIES, params)}
     by_week: dict[str, list[tuple[str, str, int, float]]] = {}
     for week, answer, team_name, moments, hours_saved in rows:
         by_week.setdefault(week, []).append((answer, team_name, int(moments), float(hours_saved)))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast
+from sqlalchemy import String, bindparam, cast
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -23,16 +23,16 @@ def published(session: Session, team_id: int, weeks: Sequence[str]) -> dict[str,
     return {row.week: row for row in rows}
 
 
+_FIGURES = select(PublishedWeek.week, PublishedWeek.figures).where(  # built once: read on every look
+    PublishedWeek.team_id == bindparam("team"), PublishedWeek.week.in_(bindparam("weeks", expanding=True))
+)
+
+
 def published_figures(session: Session, team_id: int, weeks: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The stored figures of the team's published weeks among ``weeks``, by week (columns only: no rows to track)."""
     if not weeks:
         return {}
-    rows = session.execute(
-        select(PublishedWeek.week, PublishedWeek.figures).where(
-            PublishedWeek.team_id == team_id, PublishedWeek.week.in_(list(weeks))
-        )
-    )
-    return dict(rows.tuples().all())
+    return dict(session.execute(_FIGURES, {"team": team_id, "weeks": list(weeks)}).all())
 
 
 def insert_once(session: Session, team_id: int, week: str, figures: dict[str, Any], now: datetime) -> PublishedWeek:

@@ -252,7 +252,9 @@ def check(world: World) -> None:
         for figures in summary.weeks:
             seen = world.seen.get((team.name, figures.week))
             if seen is not None:
-                assert figures == seen.figures and week_line(figures) == seen.line, f"summary of {figures.week}"
+                # a summary reads the same stored figures, without the highlights it never shows
+                without = replace(seen.figures, highlights=(), more_highlights=0)
+                assert figures == without and week_line(figures) == seen.line, f"summary of {figures.week}"
     for key, row in _export_rows(engine, now).items():
         seen = world.seen[key]  # only closed weeks are exported
         if seen.row is None:
