@@ -140,7 +140,7 @@ def test_a_manager_posting_the_digest_is_told_the_truth_and_it_is_posted_once(en
     FAULTS[fault](slack, "chat.postMessage")
     said = digests.post_now(engine, app.client, team)
     if fault in POSTED_ANYWAY:
-        assert said.startswith(":white_check_mark: Posted the 2026-W48 digest for *Payments*")
+        assert said.startswith(":white_check_mark: Posted the digest of the week of 23 Nov for *Payments*")
     else:  # not in the channel: the manager is told it is unsettled, never "nothing was posted"
         assert "Slack didn't confirm the digest for *Payments*" in said and "never twice" in said
         assert "nothing was" not in said
