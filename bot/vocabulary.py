@@ -69,3 +69,8 @@ SHARING = MappingProxyType(
 
 # Answers to the weekly prompt (Delivery.answer).
 PENDING, HELPED, DIDNT_HELP, SKIPPED = "pending", "helped", "didnt_help", "skipped"
+# Away that week (``/airetro away``, an out-of-office Slack status, a public holiday): not prompted or reminded,
+# shown as a count, and out of the response rate and the volume-without-value figures. Not an answer: logging
+# anyway replaces it.
+AWAY = "away"
+AWAY_COMMAND, AWAY_STATUS, AWAY_HOLIDAY = "command", "status", "holiday"

@@ -44,6 +44,7 @@ class Team(SQLModel, table=True):
     reminder_hours: int = 24  # reminder this many wall-clock hours after the prompt; 0 = no reminder
     per_member_tz: bool = False  # prompt each member at prompt_time in their own Slack time zone
     paused: bool = False
+    paused_until: date | None = None  # a pause with an end: running again the day after (team-local)
     created_at: datetime
     # Who the members are: "people" (picked by hand), "channel" (everyone in channel_id) or
     # "usergroup" (the members of usergroup_id); the last two are re-read weekly before the prompt.
@@ -51,6 +52,9 @@ class Team(SQLModel, table=True):
     usergroup_id: str | None = None
     members_synced_at: datetime | None = None
     share_free_text: bool = True  # may members' shared free text reach the digest at all
+    # Public holidays: a country code with an optional region ("GB", "DE-BY", "US-CA"), read through the
+    # ``holidays`` library; None = no holidays. A prompt day that is one moves to the next working day.
+    holidays: str | None = None
 
 
 class TeamManager(SQLModel, table=True):
@@ -77,6 +81,7 @@ class Person(SQLModel, table=True):
     tz: str | None = None  # the member's Slack time zone (users.info), for per-member prompt times
     tz_checked_at: datetime | None = None
     prompts_paused: bool = False  # the member opted out of prompts and reminders
+    away_until: date | None = None  # ``/airetro away until``: no prompt or reminder through that day (their date)
     # The team whose figures the person counts in (and that prompts them) when they are in several;
     # None, or a team they have left: the team they joined first.
     primary_team_id: int | None = Field(default=None, foreign_key="teams.id", ondelete="SET NULL")
@@ -108,7 +113,9 @@ class Delivery(SQLModel, table=True):
 
     ``state``: claimed → sent | failed, or ``direct`` when the member logged on their own
     (``/airetro log``, App Home) before any prompt reached them; no DM is sent then.
-    ``answer``: pending | helped | didnt_help | skipped.
+    ``answer``: pending | helped | didnt_help | skipped | away. ``away``: the member was away when the prompt
+    (state ``away``: no DM was sent) or the reminder was due, for ``away_reason``: command | status | holiday.
+    An away member who logs anyway becomes a respondent like anyone else.
     ``reminder_state``: None → claimed → sent | failed | unknown (Slack's answer lost: settled by the
     reminder's metadata in the DM, then sent or recorded); one reminder per delivery.
     """
@@ -137,6 +144,7 @@ class Delivery(SQLModel, table=True):
     reminded_at: datetime | None = None
     claimed_by: str | None = None  # the process that claimed the prompt (``processes.id``)
     reminder_by: str | None = None  # the process that claimed the reminder
+    away_reason: str | None = None  # why the member was counted away (see ``answer``)
 
 
 class Moment(SQLModel, table=True):

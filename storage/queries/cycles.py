@@ -73,6 +73,40 @@ def direct_delivery(session: Session, team_id: int, week: str, person_id: int) -
     return week_delivery(session, person_id, week)
 
 
+def claim_away(session: Session, cycle_id: int, person_id: int, week: str, reason: str) -> bool:
+    """Record the member as away for the cycle (state and answer ``away``, no DM); False when they already have
+    this week's delivery, in this team or another (then nothing changes)."""
+    now = datetime.now(UTC)
+    result = session.execute(
+        dialect.insert(session, Delivery)
+        .values(
+            cycle_id=cycle_id,
+            person_id=person_id,
+            week=week,
+            state="away",
+            answer="away",
+            away_reason=reason,
+            claimed_at=now,
+            answered_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(Delivery.id)
+    ).first()
+    return result is not None
+
+
+def mark_away(session: Session, delivery_id: int, reason: str) -> bool:
+    """Count a prompted member who has not answered as away (their reminder is not sent); False when they have
+    answered meanwhile (an answer always wins) or were counted away already."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.answer == "pending")
+        .values(answer="away", away_reason=reason, answered_at=datetime.now(UTC))
+        .returning(Delivery.id)
+    ).first()
+    return result is not None
+
+
 def get_delivery(session: Session, delivery_id: int) -> Delivery | None:
     return session.get(Delivery, delivery_id)
 
