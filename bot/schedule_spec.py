@@ -6,6 +6,7 @@ Pure functions; every instant returned is timezone-aware.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -104,23 +105,114 @@ GRACE = timedelta(hours=12)
 MAX_REMINDER_HOURS = 6 * 24
 
 
-def due_prompt_week(prompt: Slot, now: datetime, tz: ZoneInfo, grace: timedelta = GRACE) -> str | None:
-    """The week whose prompt is due at ``now`` (its slot passed less than ``grace`` ago), if any."""
-    at = last_occurrence(prompt, now, tz)
-    return week_of(at, tz) if now - at <= grace else None
-
-
-def due_reminder_week(prompt: Slot, hours: int, now: datetime, tz: ZoneInfo, grace: timedelta = GRACE) -> str | None:
-    """The week whose reminder is due at ``now``: ``hours`` (wall clock) after that week's prompt."""
-    if hours <= 0:
-        return None
-    at = last_occurrence(shifted(prompt, hours), now, tz)
-    if now - at > grace:
-        return None
-    return week_of(last_occurrence(prompt, at, tz), tz)
-
-
 def due_digest_week(prompt: Slot, digest: Slot, now: datetime, tz: ZoneInfo, grace: timedelta = GRACE) -> str | None:
     """The week whose digest is due at ``now``: the retro week open when the digest slot came."""
     at = last_occurrence(digest, now, tz)
     return cycle_week_at(prompt, at, tz) if now - at <= grace else None
+
+
+# -- public holidays -------------------------------------------------------------------------
+# A team with a holiday calendar prompts on its slot's day unless that day is a public holiday (or a weekend
+# day there); then at the same time on the next working day, as long as that is before the week closes. A week
+# with no working day left before it closes is a holiday week: nobody is prompted or reminded, and everyone
+# counts as away.
+WorkingDay = Callable[[date], bool]  # is this local date a working day for the team
+
+
+@dataclass(frozen=True)
+class PromptTime:
+    """When a week's prompt goes out: ``at`` (UTC), or nobody is prompted (``holiday_week``) and ``at`` is the
+    slot's own time, when the week's members are counted away."""
+
+    week: str
+    at: datetime
+    holiday_week: bool = False
+
+
+def closes(prompt: Slot, digest: Slot, monday: date, tz: ZoneInfo) -> datetime:
+    """When the week starting ``monday`` closes: its first digest time at or after its prompt slot, and at the
+    latest the next week's prompt slot."""
+    prompt_at = occurrence(prompt, monday, tz)
+    digest_at = occurrence(digest, monday, tz)
+    if digest_at < prompt_at:
+        digest_at = occurrence(digest, monday + timedelta(weeks=1), tz)
+    return min(digest_at, occurrence(prompt, monday + timedelta(weeks=1), tz))
+
+
+def _on(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
+
+
+def _moved(at: datetime, tz: ZoneInfo, working: WorkingDay, before: datetime) -> datetime | None:
+    """``at`` (UTC), or the same wall time on the next working day if its day is not one; None when there is no
+    working day before ``before``."""
+    local = at.astimezone(tz)
+    day = local.date()
+    while True:
+        moved = _on(day, local.time(), tz)
+        if moved >= before:
+            return None
+        if working(day):
+            return moved
+        day += timedelta(days=1)
+
+
+def prompt_time(prompt: Slot, digest: Slot, monday: date, tz: ZoneInfo, working: WorkingDay | None) -> PromptTime:
+    """When the prompt of the week starting ``monday`` goes out (see above)."""
+    slot_at = occurrence(prompt, monday, tz)
+    week = week_of(slot_at, tz)
+    if working is None:
+        return PromptTime(week, slot_at)
+    moved = _moved(slot_at, tz, working, closes(prompt, digest, monday, tz))
+    return PromptTime(week, slot_at, holiday_week=True) if moved is None else PromptTime(week, moved)
+
+
+def _recent_mondays(prompt: Slot, now: datetime, tz: ZoneInfo) -> tuple[date, date]:
+    """The Monday of the week whose prompt slot came last before ``now``, and the one before."""
+    local = last_occurrence(prompt, now, tz).astimezone(tz).date()
+    monday = local - timedelta(days=prompt.weekday)
+    return monday, monday - timedelta(weeks=1)
+
+
+def due_prompt(
+    prompt: Slot,
+    digest: Slot,
+    now: datetime,
+    tz: ZoneInfo,
+    working: WorkingDay | None = None,
+    grace: timedelta = GRACE,
+) -> PromptTime | None:
+    """The week whose prompt is due at ``now`` (its time, moved past holidays, passed less than ``grace`` ago)."""
+    for monday in _recent_mondays(prompt, now, tz):
+        when = prompt_time(prompt, digest, monday, tz, working)
+        if when.at <= now and now - when.at <= grace:
+            return when
+    return None
+
+
+def due_reminder(
+    prompt: Slot,
+    digest: Slot,
+    hours: int,
+    now: datetime,
+    tz: ZoneInfo,
+    working: WorkingDay | None = None,
+    grace: timedelta = GRACE,
+) -> str | None:
+    """The week whose reminder is due at ``now``: ``hours`` (wall clock) after that week's prompt went out, moved
+    past holidays like the prompt; none in a holiday week, nor once the week has closed."""
+    if hours <= 0:
+        return None
+    for monday in _recent_mondays(prompt, now, tz):
+        when = prompt_time(prompt, digest, monday, tz, working)
+        if when.holiday_week:
+            continue
+        later = when.at.astimezone(tz).replace(tzinfo=None) + timedelta(hours=hours)  # wall clock
+        at: datetime | None = _on(later.date(), later.time(), tz)
+        if working is not None:
+            at = _moved(at, tz, working, closes(prompt, digest, monday, tz))
+            if at is None:
+                continue
+        if at <= now and now - at <= grace:
+            return when.week
+    return None

@@ -30,7 +30,8 @@ from sqlmodel import Session
 from bot.blocks.prompt import QUESTION, LoggedMoment, TokenLine, answered_blocks, prompt_blocks, reminder_done_blocks
 from bot.schedule_spec import local_week, parse_tz
 from bot.services import once
-from bot.vocabulary import PENDING
+from bot.services.away import away_now
+from bot.vocabulary import AWAY_HOLIDAY, PENDING
 from storage.engine import session_scope
 from storage.models import Delivery, Person, Team
 from storage.queries import cycles as cq
@@ -52,6 +53,7 @@ class SendReport:
     already: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     recovered: list[str] = field(default_factory=list)  # found already in the DM after a crash
+    away: dict[str, str] = field(default_factory=dict)  # not prompted: away (why), by Slack user ID
     deferred: int = 0  # left for the next run (rate limited or Slack unreachable)
     stopped: str = ""  # why the run stopped early, in words for an operator
 
@@ -81,7 +83,8 @@ def prompt_metadata(delivery_id: int, week: str) -> Metadata:
 
 
 def send_prompts(engine: Engine, client: WebClient, team: Team, now: datetime | None = None) -> SendReport:
-    """Send the prompt of the current local week to every member who has not had it (``prompts send``)."""
+    """Send the prompt of the current local week to every member who has not had it and is not away
+    (``prompts send``)."""
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
         members = [p for p in tq.counted_members(session, team.id) if not p.prompts_paused]
@@ -99,9 +102,19 @@ def settle_orphans(engine: Engine, client: WebClient, now: datetime | None = Non
 
 
 def fan_out(
-    engine: Engine, client: WebClient, team: Team, week: str, people: Iterable[Person], now: datetime
+    engine: Engine,
+    client: WebClient,
+    team: Team,
+    week: str,
+    people: Iterable[Person],
+    now: datetime,
+    *,
+    holiday_week: bool = False,
 ) -> SendReport:
-    """Prompt each of ``people`` for ``week`` unless already prompted; settle stale claims first.
+    """Prompt each of ``people`` for ``week`` unless already prompted or away; settle stale claims first.
+
+    Who is away (``bot.services.away``; everyone in a ``holiday_week``) gets no DM: their week is recorded as
+    away, once, like a prompt.
 
     A failure for one member (deactivated, DM blocked) is recorded on their delivery and the others
     still get theirs.  A rate limit that outlasts the client's retries, or losing Slack altogether,
@@ -116,6 +129,8 @@ def fan_out(
     settling = {d.person_id for d in stale}
     report.already = [p.slack_user_id for p in people if p.id not in todo and p.id not in settling]
     pending = [p for p in people if p.id in todo]
+    if pending:
+        pending = _leave_out_away(engine, client, team, cycle.id, week, pending, now, holiday_week, report)
     done = 0
     try:
         for delivery in stale:
@@ -128,6 +143,28 @@ def fan_out(
         report.stopped = str(stop)
         log.warning("prompts for %s %s paused: %s; the next run carries on", team.name, week, stop)
     return report
+
+
+def _leave_out_away(
+    engine: Engine,
+    client: WebClient,
+    team: Team,
+    cycle_id: int,
+    week: str,
+    pending: list[Person],
+    now: datetime,
+    holiday_week: bool,
+    report: SendReport,
+) -> list[Person]:
+    """Record the week of those of ``pending`` who are away as away; the others, to prompt."""
+    away = {p.id: AWAY_HOLIDAY for p in pending} if holiday_week else away_now(client, team, pending, now)
+    if not away:
+        return pending
+    with session_scope(engine) as session:
+        for person in pending:
+            if person.id in away and cq.claim_away(session, cycle_id, person.id, week, away[person.id]):
+                report.away[person.slack_user_id] = away[person.id]
+    return [p for p in pending if p.id not in away]
 
 
 def _prompt_one(

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from bot.blocks.prompt import REMINDER, reminder_blocks
 from bot.services import once
+from bot.services.away import away_now
 from bot.services.prompts import token_line_for
 from storage.engine import session_scope
 from storage.models import Delivery, Person, Team
@@ -33,6 +34,7 @@ class ReminderReport:
     week: str
     sent: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    away: dict[str, str] = field(default_factory=dict)  # not reminded: away now (why), by Slack user ID
 
 
 def send_reminders(
@@ -52,6 +54,8 @@ def send_reminders(
             session, team.id, week, list(by_id), now - dq.CLAIM_LEASE, now - dq.SETTLE_AFTER, now
         )
         candidates = cq.reminder_candidates(session, team.id, week, list(by_id))
+    if candidates:
+        candidates = _leave_out_away(engine, client, team, candidates, by_id, now, report)
     try:
         for delivery in unsettled:
             since = delivery.reminded_at.replace(tzinfo=delivery.reminded_at.tzinfo or UTC)
@@ -73,6 +77,26 @@ def send_reminders(
     except _Stop as stop:
         log.warning("reminders for %s %s stopped: %s; the next minute carries on", team.name, week, stop)
     return report
+
+
+def _leave_out_away(
+    engine: Engine,
+    client: WebClient,
+    team: Team,
+    candidates: list[Delivery],
+    by_id: dict[int, Person],
+    now: datetime,
+    report: ReminderReport,
+) -> list[Delivery]:
+    """Count those of ``candidates`` who are away now as away for the week (no reminder); the others, to remind."""
+    away = away_now(client, team, [by_id[d.person_id] for d in candidates], now)
+    if not away:
+        return candidates
+    with session_scope(engine) as session:
+        for delivery in candidates:
+            if delivery.person_id in away and cq.mark_away(session, delivery.id, away[delivery.person_id]):
+                report.away[by_id[delivery.person_id].slack_user_id] = away[delivery.person_id]
+    return [d for d in candidates if d.person_id not in away]
 
 
 class _Stop(Exception):

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.schedule_spec import due_digest_week, due_prompt_week, due_reminder_week, parse_tz
+from bot.holiday_calendar import calendar_of
+from bot.schedule_spec import WorkingDay, due_digest_week, due_prompt, due_reminder, parse_tz
 from bot.services import digests, membership, prompts, publication, pulls, reminders
 from bot.services.teams import digest_slot, prompt_slot
 from bot.services.timezones import member_zone, refresh_member_timezones
@@ -25,6 +27,7 @@ from storage.queries import cycles as cq
 from storage.queries import teams as tq
 
 log = logging.getLogger(__name__)
+K = TypeVar("K")
 
 
 def _active_team(engine: Engine, team_id: int) -> tuple[Team, list[Person]] | None:
@@ -35,15 +38,20 @@ def _active_team(engine: Engine, team_id: int) -> tuple[Team, list[Person]] | No
         return team, [p for p in tq.counted_members(session, team_id) if not p.prompts_paused]
 
 
-def _group_by_week(
-    team: Team, people: list[Person], week_in: Callable[[ZoneInfo], str | None]
-) -> dict[str, list[Person]]:
-    groups: dict[str, list[Person]] = {}
+def _group_by(team: Team, people: list[Person], due_in: Callable[[ZoneInfo], K | None]) -> dict[K, list[Person]]:
+    """``people`` grouped by what is due for them in their zone (a week, or a week's prompt time)."""
+    groups: dict[K, list[Person]] = {}
     for person in people:
-        week = week_in(parse_tz(member_zone(team, person)))
-        if week is not None:
-            groups.setdefault(week, []).append(person)
+        due = due_in(parse_tz(member_zone(team, person)))
+        if due is not None:
+            groups.setdefault(due, []).append(person)
     return groups
+
+
+def _working_day(team: Team) -> WorkingDay | None:
+    """The team's working days by its public holidays (``Team.holidays``); None without a calendar."""
+    calendar = calendar_of(team.holidays)
+    return None if calendar is None else calendar.working_day
 
 
 def send_due_prompts(engine: Engine, client: WebClient, team_id: int, now: datetime) -> list[prompts.SendReport]:
@@ -54,14 +62,14 @@ def send_due_prompts(engine: Engine, client: WebClient, team_id: int, now: datet
     if found is None:
         return []
     team, people = found
-    slot = prompt_slot(team)
+    slot, digest, working = prompt_slot(team), digest_slot(team), _working_day(team)
     reports = []
-    for week, group in _group_by_week(team, people, lambda tz: due_prompt_week(slot, now, tz)).items():
-        report = prompts.fan_out(engine, client, team, week, group, now)
-        if report.sent or report.failed or report.recovered or report.deferred:
+    for when, group in _group_by(team, people, lambda tz: due_prompt(slot, digest, now, tz, working)).items():
+        report = prompts.fan_out(engine, client, team, when.week, group, now, holiday_week=when.holiday_week)
+        if report.sent or report.failed or report.recovered or report.deferred or report.away:
             log.info(
-                "prompts %s %s: %d sent, %d already, %d failed, %d recovered, %d deferred",
-                team.name, week, len(report.sent), len(report.already), len(report.failed),
+                "prompts %s %s: %d sent, %d away, %d already, %d failed, %d recovered, %d deferred",
+                team.name, when.week, len(report.sent), len(report.away), len(report.already), len(report.failed),
                 len(report.recovered), report.deferred,
             )  # fmt: skip
         reports.append(report)
@@ -76,12 +84,15 @@ def send_due_reminders(
     if found is None:
         return []
     team, people = found
-    slot, hours = prompt_slot(team), team.reminder_hours
+    slot, digest, hours, working = prompt_slot(team), digest_slot(team), team.reminder_hours, _working_day(team)
     reports = []
-    for week, group in _group_by_week(team, people, lambda tz: due_reminder_week(slot, hours, now, tz)).items():
+    for week, group in _group_by(team, people, lambda tz: due_reminder(slot, digest, hours, now, tz, working)).items():
         report = reminders.send_reminders(engine, client, team, week, group, now)
-        if report.sent or report.failed:
-            log.info("reminders %s %s: %d sent, %d failed", team.name, week, len(report.sent), len(report.failed))
+        if report.sent or report.failed or report.away:
+            log.info(
+                "reminders %s %s: %d sent, %d away, %d failed",
+                team.name, week, len(report.sent), len(report.away), len(report.failed),
+            )  # fmt: skip
         reports.append(report)
     return reports
 

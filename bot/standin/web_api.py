@@ -195,6 +195,8 @@ class SlackWebApi:
             k: (handle, list(ids)) for k, (handle, ids) in (usergroups or {}).items()
         }
         self.channel_names: dict[str, str] = dict(channel_names or {})
+        # people's Slack statuses, as a test sets them (``set_status``): (text, emoji, expiration), by user ID
+        self.statuses: dict[str, tuple[str, str, int]] = {}
         self._state = _State()
         self._changed = threading.Condition()
         self._ids = itertools.count(1)
@@ -353,6 +355,11 @@ class SlackWebApi:
         return "D" + user_id[1:]
 
     # -- what tests arrange -----------------------------------------------------------------
+    def set_status(self, user_id: str, text: str = "", emoji: str = "", expiration: int = 0) -> None:
+        """Set a person's status as they would in Slack (``expiration``: a Unix time, 0 for none). Like Slack,
+        the profile shows it with its ``status_expiration``; the app judges whether it has expired."""
+        self.statuses[user_id] = (text, emoji, expiration)
+
     def fail(self, method: str, error: str, times: int = 1, *, after: int = 0) -> None:
         """The next ``times`` calls of ``method`` answer ``{"ok": false, "error": error}`` (``after``: once that
         many more have been answered as usual)."""
@@ -426,10 +433,13 @@ class SlackWebApi:
             tz_label, tz_offset = now.tzname(), int(now.utcoffset().total_seconds())
         except (ValueError, ZoneInfoNotFoundError):
             tz_label, tz_offset = user.tz, 0
+        status = self.statuses.get(user.id, ("", "", 0))
         profile: dict[str, Any] = {
             "avatar_hash": user.id.encode().hex()[:12],
-            "status_text": "",
-            "status_emoji": "",
+            "status_text": status[0],
+            "status_emoji": status[1],
+            "status_emoji_display_info": [],
+            "status_expiration": status[2],
             "real_name": real_name,
             "display_name": user.name,
             "real_name_normalized": real_name,

@@ -41,7 +41,8 @@ def test_each_member_is_prompted_at_ten_in_their_own_zone(engine, slack, users, 
     clock.at("2026-11-24T12:00:00Z")
     scheduler.run_due()
     assert dm_counts(slack, users) == {name: 1 for name in ZONES}
-    assert len(slack.calls("users.info")) == len(users) * 2  # looked up again after a day, not every minute
+    # time zones looked up again after a day, not every minute; and each member's status once, as their prompt went out
+    assert len(slack.calls("users.info")) == len(users) * 2 + len(users)
 
 
 def test_a_member_whose_zone_is_unknown_gets_the_team_zone(engine, slack, users, clock, start):

@@ -131,11 +131,13 @@ from datetime import timedelta  # noqa: E402
 
 from bot.schedule_spec import (  # noqa: E402
     GRACE,
+    PromptTime,
     Slot,
     due_digest_week,
-    due_prompt_week,
-    due_reminder_week,
+    due_prompt,
+    due_reminder,
     occurrence,
+    prompt_time,
     shifted,
 )
 
@@ -147,7 +149,6 @@ def test_shifted_wraps_around_the_week():
 
 
 def test_occurrence_of_a_missing_or_repeated_wall_time():
-    from datetime import date
 
     # 02:30 on 29 March 2026 does not exist in Berlin: it happens at 03:30 CEST = 01:30 UTC
     assert occurrence(Slot(6, "02:30"), date(2026, 3, 23), BERLIN) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
@@ -155,19 +156,74 @@ def test_occurrence_of_a_missing_or_repeated_wall_time():
     assert occurrence(Slot(6, "02:30"), date(2026, 10, 19), BERLIN) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
 
 
+FRIDAY_16 = Slot(4, "16:00")
+
+
+def _week(due: PromptTime | None) -> str | None:
+    return None if due is None else due.week
+
+
 def test_due_within_the_grace_window_only():
     monday_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     prompt = Slot(0, "10:00")
-    assert due_prompt_week(prompt, monday_10 - timedelta(seconds=1), BERLIN) is None
-    assert due_prompt_week(prompt, monday_10, BERLIN) == "2026-W48"
-    assert due_prompt_week(prompt, monday_10 + GRACE, BERLIN) == "2026-W48"
-    assert due_prompt_week(prompt, monday_10 + GRACE + timedelta(seconds=1), BERLIN) is None
-    assert due_reminder_week(prompt, 24, monday_10 + timedelta(hours=24), BERLIN) == "2026-W48"
-    assert due_reminder_week(prompt, 24, monday_10 + timedelta(hours=23), BERLIN) is None
-    assert due_reminder_week(prompt, 0, monday_10 + timedelta(hours=24), BERLIN) is None
+    assert due_prompt(prompt, FRIDAY_16, monday_10 - timedelta(seconds=1), BERLIN) is None
+    assert due_prompt(prompt, FRIDAY_16, monday_10, BERLIN) == PromptTime("2026-W48", monday_10)
+    assert _week(due_prompt(prompt, FRIDAY_16, monday_10 + GRACE, BERLIN)) == "2026-W48"
+    assert due_prompt(prompt, FRIDAY_16, monday_10 + GRACE + timedelta(seconds=1), BERLIN) is None
+    assert due_reminder(prompt, FRIDAY_16, 24, monday_10 + timedelta(hours=24), BERLIN) == "2026-W48"
+    assert due_reminder(prompt, FRIDAY_16, 24, monday_10 + timedelta(hours=23), BERLIN) is None
+    assert due_reminder(prompt, FRIDAY_16, 0, monday_10 + timedelta(hours=24), BERLIN) is None
     # a Sunday-evening prompt caught up on Monday morning still belongs to the Sunday's week
     sunday = Slot(6, "20:00")
-    assert due_prompt_week(sunday, datetime(2026, 11, 30, 6, 0, tzinfo=UTC), BERLIN) == "2026-W48"
+    assert _week(due_prompt(sunday, Slot(2, "16:00"), datetime(2026, 11, 30, 6, 0, tzinfo=UTC), BERLIN)) == "2026-W48"
+    # a reminder that falls in the next week (Sunday 20:00 + 24 h) belongs to the prompt's week
+    assert due_reminder(sunday, Slot(2, "16:00"), 24, datetime(2026, 11, 30, 19, 0, tzinfo=UTC), BERLIN) == "2026-W48"
     # the digest reports on the week open when the digest time came, even when caught up late
-    assert due_digest_week(prompt, Slot(4, "16:00"), datetime(2026, 11, 27, 20, 0, tzinfo=UTC), BERLIN) == "2026-W48"
-    assert due_digest_week(prompt, Slot(4, "16:00"), datetime(2026, 11, 28, 4, 1, tzinfo=UTC), BERLIN) is None
+    assert due_digest_week(prompt, FRIDAY_16, datetime(2026, 11, 27, 20, 0, tzinfo=UTC), BERLIN) == "2026-W48"
+    assert due_digest_week(prompt, FRIDAY_16, datetime(2026, 11, 28, 4, 1, tzinfo=UTC), BERLIN) is None
+
+
+# -- public holidays: a made-up calendar, so that these tests say exactly which days are off ------------------------
+def _off(*days: date):
+    return lambda day: day.weekday() < 5 and day not in days
+
+
+def test_a_holiday_prompt_day_moves_to_the_next_working_day_at_the_same_local_time():
+
+    prompt, monday = Slot(0, "10:00"), date(2026, 11, 23)
+    working = _off(date(2026, 11, 23), date(2026, 11, 24))  # Monday and Tuesday off
+    wednesday_10 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    assert prompt_time(prompt, FRIDAY_16, monday, BERLIN, working) == PromptTime("2026-W48", wednesday_10)
+    assert due_prompt(prompt, FRIDAY_16, datetime(2026, 11, 23, 9, 0, tzinfo=UTC), BERLIN, working) is None
+    assert due_prompt(prompt, FRIDAY_16, wednesday_10 - timedelta(minutes=1), BERLIN, working) is None
+    assert due_prompt(prompt, FRIDAY_16, wednesday_10, BERLIN, working) == PromptTime("2026-W48", wednesday_10)
+    # the reminder is 24 h after the prompt that went out; one falling on a holiday moves on too
+    assert due_reminder(prompt, FRIDAY_16, 24, datetime(2026, 11, 24, 9, 0, tzinfo=UTC), BERLIN, working) is None
+    assert due_reminder(prompt, FRIDAY_16, 24, datetime(2026, 11, 26, 9, 0, tzinfo=UTC), BERLIN, working) == "2026-W48"
+    thursday_off = _off(date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 26))
+    friday_10 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    assert due_reminder(prompt, FRIDAY_16, 24, friday_10 - timedelta(minutes=1), BERLIN, thursday_off) is None
+    assert due_reminder(prompt, FRIDAY_16, 24, friday_10, BERLIN, thursday_off) == "2026-W48"
+
+
+def test_a_week_with_no_working_day_before_it_closes_is_a_holiday_week():
+
+    prompt = Slot(4, "10:00")  # Friday 10:00, digest Friday 16:00: a holiday Friday leaves no day to move to
+    christmas = _off(date(2026, 12, 25))
+    slot_at = datetime(2026, 12, 25, 9, 0, tzinfo=UTC)
+    assert due_prompt(prompt, FRIDAY_16, slot_at, BERLIN, christmas) == PromptTime("2026-W52", slot_at, True)
+    assert due_reminder(prompt, FRIDAY_16, 2, slot_at + timedelta(hours=2), BERLIN, christmas) is None
+    # with the digest on Monday, the prompt moves past the weekend to Monday morning, before the digest
+    monday = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
+    assert due_prompt(prompt, Slot(0, "16:00"), monday, BERLIN, christmas) == PromptTime("2026-W52", monday)
+    # ... but not when the digest comes first, on Monday at 09:00
+    assert due_prompt(prompt, Slot(0, "09:00"), slot_at, BERLIN, christmas).holiday_week
+
+
+def test_holidays_across_a_dst_change_keep_the_local_time():
+
+    # Sunday 25 October 2026 the clocks go back in Berlin; a Friday 23 Oct holiday moves the prompt to Monday 26
+    working = _off(date(2026, 10, 23))
+    moved = prompt_time(Slot(4, "10:00"), Slot(2, "16:00"), date(2026, 10, 19), BERLIN, working)
+    assert moved.at.astimezone(BERLIN).strftime("%a %d %H:%M") == "Mon 26 10:00"
+    assert moved.at == datetime(2026, 10, 26, 9, 0, tzinfo=UTC)  # CET again: UTC+1
