@@ -91,11 +91,12 @@ def test_team_create_validates_and_creates(env, users, capsys):
 def test_prompts_send_is_idempotent(env, users, slack, capsys):
     _slack_env(env)
     assert _create(users) == 0
+    slack.set_status(users[2].id, "Out sick", ":face_with_thermometer:")  # away: not prompted, counted as away
     assert main(["prompts", "send", "--team", "Payments"]) == 0
     assert main(["prompts", "send", "--team", "Payments"]) == 0
     out = capsys.readouterr().out
-    assert ": 5 sent, 0 already prompted" in out and ": 0 sent, 5 already prompted" in out
-    assert len(slack.calls("chat.postMessage")) == 5
+    assert ": 4 sent, 0 already prompted, 1 away (not prompted)" in out and ": 0 sent, 5 already prompted" in out
+    assert len(slack.calls("chat.postMessage")) == 4
     assert main(["prompts", "send", "--team", "Nope"]) == 1
     assert "no team named 'Nope'" in capsys.readouterr().err
 

@@ -14,8 +14,10 @@ def cmd_prompts_send(args: argparse.Namespace, settings: Settings) -> int:
     team = teams.find_team(engine, args.team)
     report = prompts.send_prompts(engine, checked_slack(settings), team)  # Slack answers, or one line
     found = f", {len(report.recovered)} found already in their DM" if report.recovered else ""
+    away = f", {len(report.away)} away (not prompted)" if report.away else ""
     print(
-        f"{team.name}, {cli_week(report.week)}: {len(report.sent)} sent, {len(report.already)} already prompted{found}"
+        f"{team.name}, {cli_week(report.week)}: {len(report.sent)} sent, {len(report.already)} already prompted"
+        f"{away}{found}"
     )
     for user, error in report.failed.items():
         print(f"  failed for {user}: {error}")
