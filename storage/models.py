@@ -117,7 +117,8 @@ class Delivery(SQLModel, table=True):
     (state ``away``: no DM was sent) or the reminder was due, for ``away_reason``: command | status | holiday.
     An away member who logs anyway becomes a respondent like anyone else.
     ``reminder_state``: None → claimed → sent | failed | unknown (Slack's answer lost: settled by the
-    reminder's metadata in the DM, then sent or recorded); one reminder per delivery.
+    reminder's metadata in the DM, then sent or recorded); one reminder per delivery; ``skipped``: none is sent
+    (the member came back from away after the prompt time).
     """
 
     __tablename__ = "deliveries"

@@ -28,14 +28,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.blocks.prompt import QUESTION, LoggedMoment, TokenLine, answered_blocks, prompt_blocks, reminder_done_blocks
+from bot.formatting import week_label
 from bot.schedule_spec import local_week, parse_tz
-from bot.services import once
+from bot.services import once, publication
 from bot.services.away import away_now
-from bot.vocabulary import AWAY_HOLIDAY, PENDING
+from bot.vocabulary import AWAY, AWAY_HOLIDAY, PENDING
 from storage.engine import session_scope
 from storage.models import Delivery, Person, Team
 from storage.queries import cycles as cq
 from storage.queries import digests as dq
+from storage.queries import published as pq
 from storage.queries import teams as tq
 from storage.queries.usage import token_summaries
 
@@ -264,3 +266,44 @@ def refresh_prompt(engine: Engine, client: WebClient, delivery_id: int) -> None:
     client.chat_update(channel=channel, ts=ts, text=QUESTION, blocks=blocks)
     if reminder_ts:
         client.chat_update(channel=channel, ts=reminder_ts, text=QUESTION, blocks=reminder_done_blocks(week))
+
+
+def prompt_on_return(engine: Engine, client: WebClient, user_id: str, now: datetime | None = None) -> str | None:
+    """The member is back (``/airetro back``) while their week, counted away, is still open: it is unanswered
+    again, with its prompt in their DM (sent now if it never was). Returns what to add to their reply; None when
+    there is nothing to do (no week counted away, or it has closed)."""
+    now = now or datetime.now(UTC)
+    with session_scope(engine) as session:
+        person = tq.get_person(session, user_id)
+        if person is None:
+            return None
+        away = [d for d in cq.open_deliveries(session, person.id, _open_weeks(session, user_id, now))
+                if d.delivery.answer == AWAY]  # fmt: skip
+        if not away:
+            return None
+        ctx = away[0]
+        state = cq.take_back(session, ctx.delivery.id)
+        blocks = prompt_message(session, ctx.delivery.id) if state == "claimed" else None
+    label = week_label(ctx.week)
+    if state is None:
+        return None
+    if blocks is None:
+        return f"Your prompt for the {label} is in your DM."
+    report = SendReport(team=ctx.team.name, week=ctx.week)
+    try:
+        _post(engine, client, ctx.delivery.id, user_id, ctx.week, blocks, report)
+    except _StopRun:
+        return "Slack is busy, so your prompt did not go out: `/airetro log` records your week any time."
+    if report.failed:
+        return "Your prompt could not be sent: `/airetro log` records your week any time."
+    return f"Your prompt for the {label} is in your DM."
+
+
+def _open_weeks(session: Session, user_id: str, now: datetime) -> list[str]:
+    """The weeks still open in the teams the person is in (each team's current week, if it has not closed)."""
+    weeks = []
+    for team in tq.teams_of(session, user_id):
+        week = publication.current_week(team, now)
+        if now < publication.closes_at(team, week) and not pq.published(session, team.id, [week]):
+            weeks.append(week)
+    return weeks

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import and_, case, delete, func, or_, update
 from sqlmodel import Session, select
 
 from storage import dialect, liveness
@@ -105,6 +105,29 @@ def mark_away(session: Session, delivery_id: int, reason: str) -> bool:
         .returning(Delivery.id)
     ).first()
     return result is not None
+
+
+def take_back(session: Session, delivery_id: int) -> str | None:
+    """A member counted away is back: their week is unanswered again, and a delivery never prompted (state
+    ``away``) is claimed to be prompted now; no reminder follows (``skipped``). The delivery's state after, or
+    None if it was not away (a retry)."""
+    now = datetime.now(UTC)
+    never_prompted = Delivery.state == "away"
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.answer == "away")
+        .values(
+            answer="pending",
+            away_reason=None,
+            answered_at=None,
+            state=case((never_prompted, "claimed"), else_=Delivery.state),
+            claimed_at=case((never_prompted, now), else_=Delivery.claimed_at),
+            claimed_by=case((never_prompted, liveness.current(session)), else_=Delivery.claimed_by),
+            reminder_state=func.coalesce(Delivery.reminder_state, "skipped"),  # just back: no reminder on top
+        )
+        .returning(Delivery.state)
+    ).first()
+    return None if result is None else result[0]
 
 
 def get_delivery(session: Session, delivery_id: int) -> Delivery | None:
