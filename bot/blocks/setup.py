@@ -35,8 +35,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.holidays_field import HOLIDAYS, holidays_block
 from bot.blocks.text import SECTION_TEXT_LIMIT
 from bot.formatting import clip, slack_escape
+from bot.holiday_calendar import holidays_text, parse_holidays
 from bot.parse_input import MAX_ID, ascii_int, choice_index
 from bot.schedule_spec import MAX_REMINDER_HOURS, Slot, parse_tz
 from storage.privacy import PRIVACY_FLOOR
@@ -67,6 +69,7 @@ MIN_RESPONDENTS_HINT = (
     "with fewer answers than this nothing but the answer count is shown, and tokens, dollars and provider "
     "activity need this many people with data. Each person counts in one team a week."
 )
+MOVED = "a prompt day that is one moves to the next working day"
 SHARE_FREE_TEXT = "share_free_text"
 SHARE = "share"
 
@@ -107,6 +110,7 @@ class SetupValues:
     tz: str
     min_respondents: int
     share_free_text: bool
+    holidays: str | None = None  # "DE-BY" (bot/holiday_calendar.py); None: no public holidays
 
 
 def new_team_values(caller_id: str, tz: str | None) -> SetupValues:
@@ -146,6 +150,7 @@ def values_of(team: Any, member_ids: Sequence[str], manager_ids: Sequence[str]) 
         tz=team.tz,
         min_respondents=team.min_respondents,
         share_free_text=team.share_free_text,
+        holidays=team.holidays,
     )
 
 
@@ -306,6 +311,7 @@ def setup_view(values: SetupValues, team_id: int | None, usergroups: Sequence[Us
             hint="An IANA time zone such as Europe/Berlin or America/New_York.",
             element=PlainTextInputElement(action_id=action_id(TZ), max_length=TZ_MAX, initial_value=values.tz[:TZ_MAX]),
         ),
+        holidays_block(values.holidays),
         DividerBlock(),
         HeaderBlock(text="Privacy"),
         InputBlock(
@@ -496,6 +502,11 @@ def read_setup(state: Mapping[str, Any], *, has_usergroup_block: bool = True) ->
     if not tz:
         errors[TZ] = "Enter an IANA time zone such as Europe/Berlin."
 
+    try:
+        holidays = parse_holidays(_text(state, HOLIDAYS))
+    except ValueError as exc:
+        holidays, errors[HOLIDAYS] = None, str(exc)
+
     minimum = _whole_number(state, MIN_RESPONDENTS)
     if minimum is None or not PRIVACY_FLOOR <= minimum <= MIN_RESPONDENTS_MAX:
         errors[MIN_RESPONDENTS] = (
@@ -518,6 +529,7 @@ def read_setup(state: Mapping[str, Any], *, has_usergroup_block: bool = True) ->
         tz=tz,
         min_respondents=minimum,
         share_free_text=_shares(state),
+        holidays=holidays,
     )
     return SetupSubmission(name, values, {})
 
@@ -574,6 +586,7 @@ def confirmation(
         f"*Weekly prompt:* {_when(values.prompt)} ({values.tz})",
         f"*Reminder:* {reminder}",
         f"*Digest:* {_when(values.digest)} ({values.tz})",
+        *([f"*Public holidays:* {holidays_text(values.holidays)}; {MOVED}"] if values.holidays else []),
         f"*Minimum respondents:* {values.min_respondents}",
         f"*Free text in the digest:* {'when the author shares it' if values.share_free_text else 'never'}",
     ]

@@ -14,6 +14,10 @@ from bot.usage.formats import FORMATS
 
 FROM_API = ["anthropic", "claude-code", "openai", "cursor", "copilot"]  # bot.usage.fetch.PROVIDERS and copilot
 Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
+HOLIDAYS_HELP = (
+    "public holidays: a country or region code such as GB, DE-BY or US-CA; a prompt day that is a holiday "
+    "moves to the next working day"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +85,7 @@ def _team(sub: Subparsers) -> None:
     create.add_argument(
         "--per-member-tz", action="store_true", help="prompt each member at the prompt time in their own time zone"
     )
+    create.add_argument("--holidays", metavar="CODE", help=HOLIDAYS_HELP)
     create.set_defaults(run="bot.cli.team:cmd_team_create")
 
     update = team.add_parser("update", help="change a team's channel or schedule (its jobs are rescheduled at once)")
@@ -91,6 +96,7 @@ def _team(sub: Subparsers) -> None:
     update.add_argument("--digest", help='digest time, e.g. "fri 16:00"')
     update.add_argument("--reminder-hours", type=int, help="remind non-answerers after N hours (0: never)")
     update.add_argument("--per-member-tz", action=argparse.BooleanOptionalAction, help="members' own time zones")
+    update.add_argument("--holidays", metavar="CODE", help=HOLIDAYS_HELP + "; none: no holidays")
     pause = update.add_mutually_exclusive_group()
     pause.add_argument("--pause", dest="paused", action="store_const", const=True, help="stop prompts and digests")
     pause.add_argument("--resume", dest="paused", action="store_const", const=False, help="start them again")

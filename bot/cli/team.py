@@ -13,6 +13,7 @@ from bot.cli.common import CliError, checked_slack, open_database
 from bot.cli.slack_checks import check_with_slack
 from bot.config import Settings
 from bot.formatting import plural
+from bot.holiday_calendar import holidays_text
 from bot.scheduler.process import reschedule
 from bot.services import teams
 from storage.engine import session_scope
@@ -31,6 +32,7 @@ def cmd_team_create(args: argparse.Namespace, settings: Settings) -> int:
         args.reminder_hours,
         args.per_member_tz,
         args.manager,
+        args.holidays,
     )
     people = [("--member", m) for m in spec.member_ids] + [("--manager", m) for m in spec.manager_ids]
     check_with_slack(checked_slack(settings), spec.channel_id, people)
@@ -42,7 +44,8 @@ def cmd_team_create(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"Created team {team.name}: {plural(len(set(spec.member_ids)), 'member')}, "
         f"{plural(len(spec.manager_ids), 'manager')}, digest in {team.channel_id}, "
-        f"prompts {spec.prompt}, {reminder}, digest {spec.digest} ({zone}), min respondents {team.min_respondents}"
+        f"prompts {spec.prompt}, {reminder}, digest {spec.digest} ({zone}), min respondents {team.min_respondents}, "
+        f"holidays: {holidays_text(spec.holidays)}"
     )
     return 0
 
@@ -55,14 +58,17 @@ def cmd_team_update(args: argparse.Namespace, settings: Settings) -> int:
         reminder_hours=args.reminder_hours,
         per_member_tz=args.per_member_tz,
         paused=args.paused,
+        holidays=args.holidays,
     )
     if change == teams.ScheduleChange() and args.channel is None:
         raise CliError(
             "nothing to change: give --channel, --prompt, --digest, --tz, --reminder-hours, "
-            "--[no-]per-member-tz, --pause or --resume"
+            "--[no-]per-member-tz, --holidays, --pause or --resume"
         )
     if args.channel is not None and not teams.CHANNEL_RE.match(args.channel):
         raise CliError(f"--channel {args.channel!r} is not a Slack channel ID like C0123ABCD")
+    if args.holidays is not None:
+        teams.holidays_option(args.holidays)  # a bad code is named before the database or Slack is asked
     engine = open_database(settings)
     teams.find_team(engine, args.name)  # an unknown team is named before Slack is asked
     if args.channel is not None:
@@ -72,8 +78,10 @@ def cmd_team_update(args: argparse.Namespace, settings: Settings) -> int:
         _move_channel(engine, args.name, args.channel)
     reschedule(engine)
     moved = f" Its digest goes to {args.channel} from now on." if args.channel is not None else ""
+    holidays = f" Holidays: {holidays_text(team.holidays)}." if args.holidays is not None else ""
     print(
-        f"Updated team {team.name}.{moved} Its jobs are rescheduled (see `airetro schedule show --team {team.name!r}`)."
+        f"Updated team {team.name}.{moved}{holidays} Its jobs are rescheduled "
+        f"(see `airetro schedule show --team {team.name!r}`)."
     )
     return 0
 

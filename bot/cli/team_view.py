@@ -7,6 +7,7 @@ import argparse
 from bot.cli.common import open_database
 from bot.config import Settings
 from bot.formatting import plural
+from bot.holiday_calendar import holidays_text
 from bot.services import teams
 from storage.engine import session_scope
 from storage.models import Team
@@ -35,7 +36,11 @@ def cmd_team_list(_args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for team, members in rows:
         paused = ", paused" if team.paused else ""
-        print(f"{team.name}: {plural(members, 'member')}, digest in {team.channel_id}; {schedule_text(team)}{paused}")
+        holidays = f", holidays {team.holidays}" if team.holidays else ""
+        print(
+            f"{team.name}: {plural(members, 'member')}, digest in {team.channel_id}; "
+            f"{schedule_text(team)}{holidays}{paused}"
+        )
     return 0
 
 
@@ -49,6 +54,7 @@ def cmd_team_show(args: argparse.Namespace, settings: Settings) -> int:
     print(team.name + (" (paused: no prompts, reminders or digests)" if team.paused else ""))
     print(f"  Channel: {team.channel_id}")
     print(f"  Schedule: {schedule_text(team)}")
+    print(f"  Holidays: {holidays_text(team.holidays)}")
     print(f"  Shows a week's figures when at least {team.min_respondents} people respond")
     listed = f": {', '.join(members)}" if members else ""
     print(f"  Members ({source}): {plural(len(members), 'person', 'people')}{listed}")

@@ -156,6 +156,7 @@ def _apply(team: Team, values: SetupValues) -> None:
     team.reminder_hours = values.reminder_hours
     team.min_respondents = values.min_respondents
     team.share_free_text = values.share_free_text
+    team.holidays = values.holidays
     if team.membership != values.membership or team.usergroup_id != values.usergroup_id:
         team.members_synced_at = None
     team.membership = values.membership

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from bot.holiday_calendar import parse_holidays
 from bot.schedule_spec import MAX_REMINDER_HOURS, Slot, parse_slot, parse_tz
 from storage.engine import session_scope
 from storage.models import Team
@@ -38,6 +39,7 @@ class TeamSpec:
     reminder_hours: int = 24
     per_member_tz: bool = False
     manager_ids: tuple[str, ...] = ()
+    holidays: str | None = None  # "DE-BY", as stored (bot/holiday_calendar.py)
 
 
 def team_spec(
@@ -51,6 +53,7 @@ def team_spec(
     reminder_hours: int = 24,
     per_member_tz: bool = False,
     managers: list[str] | None = None,
+    holidays: str | None = None,
 ) -> TeamSpec:
     """Validate operator input; raises InvalidTeam with a message naming the bad value."""
     if not name.strip():
@@ -74,6 +77,7 @@ def team_spec(
             "so that nobody's answers or tokens can be singled out"
         )
     check_reminder_hours(reminder_hours)
+    holidays_code = holidays_option(holidays) if holidays is not None else None
     try:
         parse_tz(tz)
         prompt_slot, digest_slot = parse_slot(prompt), parse_slot(digest)
@@ -90,7 +94,16 @@ def team_spec(
         reminder_hours,
         per_member_tz,
         tuple(dict.fromkeys(managers or [])),
+        holidays_code,
     )
+
+
+def holidays_option(text: str) -> str | None:
+    """``--holidays``: the stored code ("DE-BY"), None for "none"; InvalidTeam naming the option otherwise."""
+    try:
+        return parse_holidays(text)
+    except ValueError as exc:
+        raise InvalidTeam(f"--holidays: {exc}") from None
 
 
 def check_reminder_hours(hours: int) -> None:
@@ -115,6 +128,8 @@ def create_team(engine: Engine, spec: TeamSpec) -> Team:
             )
         except q.TeamExists:
             raise InvalidTeam(f"a team named {spec.name!r} already exists") from None
+        team.holidays = spec.holidays
+        session.add(team)
         q.set_team_managers(session, team.id, list(spec.manager_ids))
         return team
 
@@ -145,6 +160,7 @@ class ScheduleChange:
     reminder_hours: int | None = None
     per_member_tz: bool | None = None
     paused: bool | None = None
+    holidays: str | None = None  # as typed: a code, or "none" to clear
 
 
 def change_schedule(engine: Engine, name: str, change: ScheduleChange) -> Team:
@@ -157,6 +173,7 @@ def change_schedule(engine: Engine, name: str, change: ScheduleChange) -> Team:
         raise InvalidTeam(str(exc)) from None
     if change.reminder_hours is not None:
         check_reminder_hours(change.reminder_hours)
+    holidays = holidays_option(change.holidays) if change.holidays is not None else None
     with session_scope(engine) as session:
         team = q.get_team(session, name)
         if team is None:
@@ -167,6 +184,8 @@ def change_schedule(engine: Engine, name: str, change: ScheduleChange) -> Team:
             team.prompt_weekday, team.prompt_time = prompt.weekday, prompt.hhmm
         if digest is not None:
             team.digest_weekday, team.digest_time = digest.weekday, digest.hhmm
+        if change.holidays is not None:
+            team.holidays = holidays
         for field_name in ("reminder_hours", "per_member_tz", "paused"):
             value = getattr(change, field_name)
             if value is not None:

@@ -194,6 +194,7 @@ def test_team_list_and_show(env, capsys, payments):
         "Payments",
         "  Channel: C0TEAM001",
         "  Schedule: prompts mon 10:00, reminder after 24 h, digest fri 16:00 (Europe/Berlin)",
+        "  Holidays: none",
         "  Shows a week's figures when at least 3 people respond",
         f"  Members (picked by hand): 5 people: {', '.join(sorted(payments))}",
         "  Managers: none (workspace admins manage it)",

@@ -583,3 +583,39 @@ def test_a_team_of_500_and_150_user_groups_stay_within_block_kit_limits(engine, 
     group = next(b for b in view["blocks"] if b.get("block_id") == "usergroup")
     assert len(group["element"]["options"]) == 100
     assert group["element"]["initial_option"]["value"] == "S0GRP00149"
+
+
+# -- public holidays --------------------------------------------------------------------------------------
+
+
+def test_public_holidays_are_stored_normalised_and_shown_when_editing(engine, app, sender, slack, team):
+    view = open_setup(sender, slack, OLGA)
+    field = next(b for b in view["blocks"] if b.get("block_id") == "holidays")
+    assert field["optional"] is True and field["label"]["text"] == "Public holidays"
+    assert "GB, DE-BY or US-CA" in field["hint"]["text"] and "next working day" in field["hint"]["text"]
+    assert "initial_value" not in field["element"], "a new team has none"
+
+    assert sender.submit(OLGA, view, fill(view, {**PLATFORM, "holidays": " de by "})).body == ""
+    text = shown(wait_confirmation(slack, OLGA))
+    assert "*Public holidays:* DE-BY (public holidays of Germany (BY))" in text
+    assert team_row(engine, "Platform").holidays == "DE-BY"
+
+    again = open_setup(sender, slack, OLGA, "setup Platform")
+    assert prefilled(again)["holidays"] == "DE-BY"
+    assert sender.submit(OLGA, again, fill(again, {**prefilled(again), "holidays": "none"})).body == ""
+    assert "Public holidays" not in shown(wait_confirmation(slack, OLGA, 2))
+    assert team_row(engine, "Platform").holidays is None
+
+
+def test_a_bad_holiday_code_is_an_inline_error_on_its_field_and_nothing_is_saved(engine, app, sender, slack, team):
+    before = snapshot(engine)
+    view = open_setup(sender, slack, GRACE)
+    for typed, message in [
+        ("XX", "'XX' is not a country the holiday calendar knows: use a code like GB, DE-BY or US-CA"),
+        ("DE-ZZ", "'ZZ' is not a region of DE: use one of BB, BE, BW, BY, HB, HE, … (or DE alone)"),
+    ]:
+        body = sender.submit(GRACE, view, fill(view, {**prefilled(view), "holidays": typed})).json()
+        assert body == {"response_action": "errors", "errors": {"holidays": message}}
+    drain(app)
+    assert snapshot(engine) == before
+    assert confirmations(slack, GRACE) == []

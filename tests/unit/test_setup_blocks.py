@@ -36,6 +36,7 @@ STORED = SimpleNamespace(
     tz="Europe/Berlin",
     min_respondents=3,
     share_free_text=True,
+    holidays=None,
 )
 
 
@@ -56,6 +57,7 @@ def _state(**answers: object) -> dict:
         "tz": {"type": "plain_text_input", "value": "Europe/Berlin"},
         "min_respondents": {"type": "number_input", "value": "3"},
         "share_free_text": {"type": "checkboxes", "selected_options": [{"value": "share"}]},
+        "holidays": {"type": "plain_text_input", "value": None},
     }
     for block_id, element in answers.items():
         good[block_id] = {**good[block_id], **element} if isinstance(element, dict) else element
@@ -114,6 +116,8 @@ def test_a_good_submission_reads_into_values():
         ({"min_respondents": {"value": "51"}}, "min_respondents"),
         ({"min_respondents": {"value": "three"}}, "min_respondents"),
         ({"min_respondents": "not an element"}, "min_respondents"),
+        ({"holidays": {"value": "XX"}}, "holidays"),
+        ({"holidays": {"value": "DE-ZZ"}}, "holidays"),
     ],
 )
 def test_each_bad_value_is_an_error_on_its_own_field(answers, bad):
@@ -177,7 +181,7 @@ def test_the_view_is_prefilled_when_editing_and_carries_only_the_team_id():
     elements = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert list(elements) == [
         "name", "channel", "membership", "members", "usergroup", "managers", "prompt_day", "prompt_time",
-        "reminder_hours", "digest_day", "digest_time", "tz", "min_respondents", "share_free_text",
+        "reminder_hours", "digest_day", "digest_time", "tz", "holidays", "min_respondents", "share_free_text",
     ]  # fmt: skip
     assert elements["name"]["initial_value"] == "Payments" and elements["name"]["max_length"] == 80
     assert elements["channel"]["initial_conversation"] == "C0TEAM001"
@@ -187,6 +191,11 @@ def test_the_view_is_prefilled_when_editing_and_carries_only_the_team_id():
     assert elements["prompt_time"]["initial_time"] == "10:00"
     assert elements["reminder_hours"]["initial_value"] == "24" and elements["reminder_hours"]["max_value"] == "144"
     assert elements["tz"]["initial_value"] == "Europe/Berlin"
+    assert "initial_value" not in elements["holidays"], "no holidays: an empty field"
+    bavaria = values_of(SimpleNamespace(**{**STORED.__dict__, "holidays": "DE-BY"}), [], ["U0USER002"])
+    shown = next(b for b in setup_view(bavaria, 7, []).to_dict()["blocks"] if b.get("block_id") == "holidays")
+    assert shown["element"]["initial_value"] == "DE-BY" and shown["optional"] is True
+    assert shown["label"]["text"] == "Public holidays" and "GB, DE-BY or US-CA" in shown["hint"]["text"]
     assert elements["share_free_text"]["initial_options"][0]["value"] == "share"
     assert elements["min_respondents"]["min_value"] == "3" and elements["min_respondents"]["initial_value"] == "3"
     hint = next(b["hint"]["text"] for b in view["blocks"] if b.get("block_id") == "min_respondents")
@@ -238,3 +247,33 @@ def test_the_confirmation_stays_within_limits_for_huge_teams():
     values = values_of(STORED, [], [f"U{i:08d}" for i in range(400)])
     text, blocks = confirmation(values, created=True, member_count=500, problems=["x" * 5000])
     assert "Payments" in text and message_problems(blocks, text) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"), [(None, None), ("", None), ("none", None), (" de by ", "DE-BY"), ("UK", "GB")]
+)
+def test_holidays_are_read_normalised(typed, stored):
+    submission = read_setup(_state(holidays={"value": typed}))
+    assert submission.errors == {} and submission.values.holidays == stored
+
+
+def test_a_bad_holiday_code_is_an_inline_error_naming_it():
+    submission = read_setup(_state(holidays={"value": "DE-ZZ"}))
+    assert submission.values is None
+    assert submission.errors == {
+        "holidays": "'ZZ' is not a region of DE: use one of BB, BE, BW, BY, HB, HE, … (or DE alone)"
+    }
+
+
+def test_the_confirmation_names_the_holidays_only_when_set():
+    values = values_of(STORED, ["U1", "U2", "U3"], ["U2"])
+    assert "holidays" not in " ".join(
+        b.to_dict()["text"]["text"] for b in confirmation(values, created=True, member_count=3)[1][:2]
+    )
+    bavaria = values_of(SimpleNamespace(**{**STORED.__dict__, "holidays": "DE-BY"}), ["U1", "U2", "U3"], ["U2"])
+    text, blocks = confirmation(bavaria, created=False, member_count=3)
+    assert (
+        "*Public holidays:* DE-BY (public holidays of Germany (BY)); a prompt day that is one moves to the next "
+        "working day" in blocks[1].to_dict()["text"]["text"]
+    )
+    assert message_problems(blocks, text) == []
