@@ -24,7 +24,7 @@ from holidays.holiday_base import HolidayBase
 log = logging.getLogger(__name__)
 
 NONE_WORDS = ("", "none")
-EXAMPLE = "use a code like GB, DE-BY or US-CA"
+EXAMPLE = "use a code like GB-ENG, DE-BY or US-CA"
 REGIONS_NAMED = 6  # regions an error message names before "…"
 SHOWN_MAX = 24  # characters of what was typed an error message repeats
 LANGUAGE = "en_US"  # holiday names in English whatever the process's locale (the library reads LANG)

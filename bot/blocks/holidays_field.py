@@ -8,7 +8,7 @@ HOLIDAYS = "holidays"  # the block id (Slack's inline error goes on it)
 HOLIDAYS_MAX = 64
 HOLIDAYS_LABEL = "Public holidays"
 HOLIDAYS_HINT = (
-    "A country or region code, such as GB, DE-BY or US-CA. A prompt day that is a holiday moves to the next "
+    "A country or region code, such as GB-ENG, DE-BY or US-CA. A prompt day that is a holiday moves to the next "
     "working day. Leave empty for none."
 )
 

@@ -15,7 +15,7 @@ from bot.usage.formats import FORMATS
 FROM_API = ["anthropic", "claude-code", "openai", "cursor", "copilot"]  # bot.usage.fetch.PROVIDERS and copilot
 Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
 HOLIDAYS_HELP = (
-    "public holidays: a country or region code such as GB, DE-BY or US-CA; a prompt day that is a holiday "
+    "public holidays: a country or region code such as GB-ENG, DE-BY or US-CA; a prompt day that is a holiday "
     "moves to the next working day"
 )
 

@@ -14,7 +14,7 @@ from storage.queries import teams as tq
 from tests.conftest import CHANNEL, TOKEN
 
 BAD_COUNTRY = (
-    "airetro: --holidays: 'XX' is not a country the holiday calendar knows: use a code like GB, DE-BY or US-CA\n"
+    "airetro: --holidays: 'XX' is not a country the holiday calendar knows: use a code like GB-ENG, DE-BY or US-CA\n"
 )
 
 

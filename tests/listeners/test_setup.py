@@ -592,7 +592,7 @@ def test_public_holidays_are_stored_normalised_and_shown_when_editing(engine, ap
     view = open_setup(sender, slack, OLGA)
     field = next(b for b in view["blocks"] if b.get("block_id") == "holidays")
     assert field["optional"] is True and field["label"]["text"] == "Public holidays"
-    assert "GB, DE-BY or US-CA" in field["hint"]["text"] and "next working day" in field["hint"]["text"]
+    assert "GB-ENG, DE-BY or US-CA" in field["hint"]["text"] and "next working day" in field["hint"]["text"]
     assert "initial_value" not in field["element"], "a new team has none"
 
     assert sender.submit(OLGA, view, fill(view, {**PLATFORM, "holidays": " de by "})).body == ""
@@ -611,7 +611,7 @@ def test_a_bad_holiday_code_is_an_inline_error_on_its_field_and_nothing_is_saved
     before = snapshot(engine)
     view = open_setup(sender, slack, GRACE)
     for typed, message in [
-        ("XX", "'XX' is not a country the holiday calendar knows: use a code like GB, DE-BY or US-CA"),
+        ("XX", "'XX' is not a country the holiday calendar knows: use a code like GB-ENG, DE-BY or US-CA"),
         ("DE-ZZ", "'ZZ' is not a region of DE: use one of BB, BE, BW, BY, HB, HE, … (or DE alone)"),
     ]:
         body = sender.submit(GRACE, view, fill(view, {**prefilled(view), "holidays": typed})).json()

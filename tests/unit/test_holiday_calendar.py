@@ -44,9 +44,9 @@ def test_what_is_typed_is_stored_normalised(typed, stored):
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("XX", "'XX' is not a country the holiday calendar knows: use a code like GB, DE-BY or US-CA"),
-        ("Germany", "'Germany' is not a country the holiday calendar knows: use a code like GB, DE-BY or US-CA"),
-        ("12", "'12' is not a country the holiday calendar knows: use a code like GB, DE-BY or US-CA"),
+        ("XX", "'XX' is not a country the holiday calendar knows: use a code like GB-ENG, DE-BY or US-CA"),
+        ("Germany", "'Germany' is not a country the holiday calendar knows: use a code like GB-ENG, DE-BY or US-CA"),
+        ("12", "'12' is not a country the holiday calendar knows: use a code like GB-ENG, DE-BY or US-CA"),
         ("DE-ZZ", "'ZZ' is not a region of DE: use one of BB, BE, BW, BY, HB, HE, … (or DE alone)"),
         ("IS-XY", "IS has no regions in the holiday calendar: use IS alone"),
     ],

@@ -195,7 +195,7 @@ def test_the_view_is_prefilled_when_editing_and_carries_only_the_team_id():
     bavaria = values_of(SimpleNamespace(**{**STORED.__dict__, "holidays": "DE-BY"}), [], ["U0USER002"])
     shown = next(b for b in setup_view(bavaria, 7, []).to_dict()["blocks"] if b.get("block_id") == "holidays")
     assert shown["element"]["initial_value"] == "DE-BY" and shown["optional"] is True
-    assert shown["label"]["text"] == "Public holidays" and "GB, DE-BY or US-CA" in shown["hint"]["text"]
+    assert shown["label"]["text"] == "Public holidays" and "GB-ENG, DE-BY or US-CA" in shown["hint"]["text"]
     assert elements["share_free_text"]["initial_options"][0]["value"] == "share"
     assert elements["min_respondents"]["min_value"] == "3" and elements["min_respondents"]["initial_value"] == "3"
     hint = next(b["hint"]["text"] for b in view["blocks"] if b.get("block_id") == "min_respondents")
