@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import and_, case, delete, func, or_, update
 from sqlmodel import Session, select
+from sqlmodel.sql.expression import Select
 
 from storage import dialect, liveness
 from storage.models import Cycle, Delivery, Moment, Person, Team
@@ -304,14 +305,20 @@ class DeliveryContext:
     week: str
 
 
-def delivery_context(session: Session, delivery_id: int) -> DeliveryContext | None:
-    row = session.exec(
-        select(Delivery, Person, Team, Cycle)
-        .join(Person, Person.id == Delivery.person_id)
+def _with_context(*first: type) -> Select:
+    """``first`` (Delivery, or Moment joined to it) with each delivery's person, team and cycle."""
+    query = select(*first, Delivery, Person, Team, Cycle)
+    if first:
+        query = query.join(Delivery, Delivery.id == Moment.delivery_id)
+    return (
+        query.join(Person, Person.id == Delivery.person_id)
         .join(Cycle, Cycle.id == Delivery.cycle_id)
         .join(Team, Team.id == Cycle.team_id)
-        .where(Delivery.id == delivery_id)
-    ).first()
+    )
+
+
+def delivery_context(session: Session, delivery_id: int) -> DeliveryContext | None:
+    row = session.exec(_with_context().where(Delivery.id == delivery_id)).first()
     if row is None:
         return None
     delivery, person, team, cycle = row
@@ -393,14 +400,7 @@ class MomentContext:
 
 def moment_context(session: Session, moment_id: int) -> MomentContext | None:
     """A moment with its delivery, its author and the team-week it counts in; None if there is no such moment."""
-    row = session.exec(
-        select(Moment, Delivery, Person, Team, Cycle)
-        .join(Delivery, Delivery.id == Moment.delivery_id)
-        .join(Person, Person.id == Delivery.person_id)
-        .join(Cycle, Cycle.id == Delivery.cycle_id)
-        .join(Team, Team.id == Cycle.team_id)
-        .where(Moment.id == moment_id)
-    ).first()
+    row = session.exec(_with_context(Moment).where(Moment.id == moment_id)).first()
     if row is None:
         return None
     moment, delivery, person, team, cycle = row
@@ -428,11 +428,6 @@ def delete_moment(session: Session, moment_id: int) -> bool:
 def open_deliveries(session: Session, person_id: int, weeks: list[str]) -> list[DeliveryContext]:
     """The person's deliveries of ``weeks`` (at most one a week, in whichever team), with team and week."""
     rows = session.exec(
-        select(Delivery, Person, Team, Cycle)
-        .join(Person, Person.id == Delivery.person_id)
-        .join(Cycle, Cycle.id == Delivery.cycle_id)
-        .join(Team, Team.id == Cycle.team_id)
-        .where(Delivery.person_id == person_id, Delivery.week.in_(weeks))
-        .order_by(Delivery.week.desc())
+        _with_context().where(Delivery.person_id == person_id, Delivery.week.in_(weeks)).order_by(Delivery.week.desc())
     ).all()
     return [DeliveryContext(delivery=d, person=p, team=t, week=c.week) for d, p, t, c in rows]
