@@ -1,7 +1,7 @@
 """A team-week's figures added up by the database (``storage.queries.cohort``) are the figures of the same
 cohort added up in Python, member by member (``bot.digest.figures.compute_digest``), whatever the cohort:
-answers, moments, shared highlights, usage on either side of "without value", provider activity, below and
-above the privacy floor. On SQLite and PostgreSQL."""
+answers, moments, shared highlights, usage on either side of "without value", members away, provider activity,
+below and above the privacy floor. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from datetime import UTC, date, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import vocabulary as v
 from bot.digest.figures import CHOICES, HIGHLIGHTS, compute_digest, figures_of
+from bot.services import publication
 from bot.services.publication import cohort_data
 from storage.models import ActivityRecord, Cycle, Delivery, Moment, Person, Team, TokenSummary, UsageRecord
+from storage.queries import cycles as cq
 from storage.queries.cohort import BY_DAY_FROM, cohort_totals
 
 pytestmark = pytest.mark.both_engines
@@ -39,8 +41,10 @@ MOMENT = st.fixed_dictionaries(
 )
 MEMBER = st.fixed_dictionaries(
     {
-        "answer": st.sampled_from([v.PENDING, v.HELPED, v.DIDNT_HELP, v.SKIPPED]),
-        "state": st.sampled_from(["sent", "sent", "direct", "failed", "claimed"]),
+        # away: counted away at the prompt (state "away"), or prompted and away before the reminder (state "sent");
+        # an away member who logs anyway has a real answer in state "away"
+        "answer": st.sampled_from([v.PENDING, v.HELPED, v.DIDNT_HELP, v.SKIPPED, v.AWAY]),
+        "state": st.sampled_from(["sent", "sent", "direct", "failed", "claimed", "away"]),
         "moments": st.lists(MOMENT, max_size=5),  # past HIGHLIGHTS shared moments at times
         "usage": st.one_of(
             st.none(),
@@ -216,3 +220,73 @@ def test_a_big_cohort_is_read_by_day_and_its_highlights_in_order(engine):
     assert in_sql.members == BY_DAY_FROM and in_sql.activity is not None and in_sql.tokens
     assert len(in_sql.highlights) == HIGHLIGHTS and in_sql.more_highlights > 0
     assert totals.usage_latest == MONDAY.replace(day=MONDAY.day + 3)
+
+
+def _member(answer: str, state: str, *, logged: bool = False, tokens: int | None = None) -> dict:
+    moment = {"outcome": "bug", "time_saved": "1h_2h", "quality": "same", "counterfactual": "no", "sharing": "private"}
+    usage = None if tokens is None else (tokens, tokens / 100_000, 0.0, 0, "anthropic")
+    return {"answer": answer, "state": state, "moments": [moment] if logged else [], "usage": usage, "activity": []}
+
+
+def test_members_away_add_up_alike_out_of_the_rate_and_of_either_side(engine):
+    """A week with members away, counted through the storage calls the prompt and reminder jobs make: one away
+    at the prompt (``claim_away``: no DM), one prompted and away before the reminder (``mark_away``), one away at
+    the prompt who logged anyway. The database and Python agree; the away are counted, out of the rate and the
+    split, their tokens in the team's."""
+    specs = [
+        _member(v.HELPED, "sent", logged=True, tokens=1_000_000),
+        _member(v.HELPED, "sent", logged=True, tokens=1_000_000),
+        _member(v.HELPED, "away", logged=True, tokens=1_000_000),  # away at the prompt, logged anyway
+        _member(v.DIDNT_HELP, "sent", tokens=2_000_000),
+        _member(v.SKIPPED, "sent", tokens=2_000_000),
+        _member(v.PENDING, "sent", tokens=2_000_000),
+        _member(v.PENDING, "sent", tokens=5_000_000),  # away before the reminder: marked below
+    ]
+    team = _cohort(engine, specs, 3, True)
+    with Session(engine) as session:
+        cycle = session.exec(select(Cycle).where(Cycle.team_id == team.id)).one()
+        deliveries = session.exec(select(Delivery).where(Delivery.cycle_id == cycle.id).order_by(Delivery.id)).all()
+        assert cq.mark_away(session, deliveries[-1].id, v.AWAY_STATUS)
+        assert not cq.mark_away(session, deliveries[3].id, v.AWAY_STATUS)  # an answer always wins
+        holiday = Person(slack_user_id=f"U{next(_serial):04d}HOLI")
+        session.add(holiday)
+        session.flush()
+        session.add(TokenSummary(person_id=holiday.id, week=WEEK, tokens=7_000_000, cost_usd=70.0,
+                                 sources="anthropic", updated_at=NOW))  # fmt: skip
+        assert cq.claim_away(session, cycle.id, holiday.id, WEEK, v.AWAY_HOLIDAY)
+        session.commit()
+        in_sql = figures_of(team.name, WEEK, cohort_totals(session, team.id, WEEK, **COUNTED), 3)
+        in_python = compute_digest(team.name, WEEK, cohort_data(session, team.id, WEEK), 3)
+        progress = publication.progress(session, team, WEEK)
+    assert _comparable(in_sql) == _comparable(in_python)
+    assert (in_sql.members, in_sql.away, in_sql.prompted, in_sql.responded, in_sql.respondents) == (8, 2, 6, 5, 4)
+    assert in_sql.tokens == 21_000_000 and in_sql.tokens_without_value == 6_000_000
+    assert in_sql.token_weeks_split == (3, 5)
+    assert (progress.prompted, progress.responded, progress.away) == (6, 5, 2)
+
+
+def test_a_week_as_it_was_keeps_the_away_away(engine):
+    """The org roll-up folds a withheld week as it was when it closed: a member away at the prompt who logged only
+    after was away then; one marked away only after was still to answer."""
+    closed = datetime(2026, 11, 20, 16, tzinfo=UTC)
+    later = datetime(2026, 11, 21, 9, tzinfo=UTC)
+    team = _cohort(engine, [_member(v.HELPED, "sent", logged=True), _member(v.HELPED, "sent", logged=True)], 3, True)
+    with Session(engine) as session:
+        cycle = session.exec(select(Cycle).where(Cycle.team_id == team.id)).one()
+        people = [Person(slack_user_id=f"U{next(_serial):04d}LATE{i}") for i in range(3)]
+        session.add_all(people)
+        session.flush()
+        session.add_all([
+            Delivery(cycle_id=cycle.id, person_id=people[0].id, week=WEEK, state="away", answer=v.HELPED,
+                     away_reason=v.AWAY_HOLIDAY, claimed_at=NOW, answered_at=later),  # away, then logged late
+            Delivery(cycle_id=cycle.id, person_id=people[1].id, week=WEEK, state="sent", answer=v.AWAY,
+                     away_reason=v.AWAY_STATUS, claimed_at=NOW, answered_at=later),  # marked away after closing
+            Delivery(cycle_id=cycle.id, person_id=people[2].id, week=WEEK, state="away", answer=v.AWAY,
+                     away_reason=v.AWAY_COMMAND, claimed_at=NOW, answered_at=NOW),
+        ])  # fmt: skip
+        session.commit()
+        then = {m.person: m.answer for m in cohort_data(session, team.id, WEEK, as_of=closed)}
+        now = {m.person: m.answer for m in cohort_data(session, team.id, WEEK)}
+    late, marked, away = (p.slack_user_id for p in people)
+    assert (then[late], then[marked], then[away]) == (v.AWAY, v.PENDING, v.AWAY)
+    assert (now[late], now[marked], now[away]) == (v.HELPED, v.AWAY, v.AWAY)

@@ -4,24 +4,33 @@ Definitions (also in the README):
 
 * the *cohort* of a team-week: the people the team prompted that week (or who logged on their own). A
   person is in one team's cohort a week at most (their primary team's), so no two teams' figures overlap;
-* *prompted*: members the weekly DM reached; *responded*: clicked anything (logged, "didn't help", skip);
+* *away*: members counted away that week (``/airetro away``, an out-of-office status, a public holiday): not
+  prompted or reminded, shown as a count only, never a name. They are not asked, not respondents and not
+  "didn't answer"; an away member who logs anyway is a respondent like anyone else;
+* *prompted*: members the weekly DM reached (or who logged on their own), the away left out: the response
+  rate's denominator; *responded*: clicked anything (logged, "didn't help", skip);
 * *respondents*: members who gave a substantive answer (logged a moment or said AI didn't help);
 * *estimated hours saved*: each moment's time-saved choice counted at its range midpoint
   (see ``bot.vocabulary.HOURS_SAVED``); "it cost me time" counts 0 hours and is reported as friction.
   Shown as the team's total and as the median per respondent (a "didn't help" answer counts 0 h);
 * *tokens / $ per outcome*: the team's tokens (cost) for the week divided by the moments logged;
 * *volume without value*: share of the team's tokens used by members who reported no outcome that week
-  (no moment logged, or "AI didn't help");
+  (no moment logged, or "AI didn't help"). The away are on neither side: their tokens count in the team's
+  tokens (real usage), not in the tokens without value;
 * *provider activity*: what a provider's analytics say the members did with its tool that week
   (Claude Code: sessions, lines, commits, pull requests), summed over the team.
 
 The privacy floor (``PRIVACY_FLOOR`` = 3, or the team's higher minimum) applies to every figure:
 
-* fewer respondents than the floor: only "N of M answered" is shown, nothing else (``suppressed``);
+* fewer respondents than the floor: only "N of M answered" (and how many were away) is shown, nothing else
+  (``suppressed``); fewer members asked than the floor, the away left out: not even that (``small_cohort``);
 * tokens and dollars need at least the floor of members with usage (``usage_withheld``), provider
   activity at least the floor of members with activity (``activity_withheld``);
-* the volume-without-value share needs at least the floor of members on each side (with and without a
-  reported outcome), otherwise one side's tokens would be one or two people's own (``share_withheld``);
+* the volume-without-value share needs at least the floor of members with tokens on each side: those without
+  a reported outcome, and everyone else (with one, or away), otherwise one side's tokens would be one or two
+  people's own (``share_withheld``). The second side is the whole complement, the away included, because the
+  team's tokens minus the tokens without value is exactly its tokens: a lone away member's tokens could
+  otherwise be had by subtraction;
 * an anonymous highlight is shown only when at least the floor of members logged a moment, so it cannot
   be pinned on one of one or two people.
 """
@@ -84,7 +93,8 @@ def floor_of(min_respondents: int) -> int:
 
 
 def share_discloses(token_weeks_split: tuple[int, int], floor: int = PRIVACY_FLOOR) -> bool:
-    """True when a side of the volume-without-value split has fewer members with tokens than the floor."""
+    """True when a side of the volume-without-value split (members with tokens without a reported outcome,
+    and all the others: with one, or away) has fewer members with tokens than the floor."""
     return min(token_weeks_split) < floor
 
 
@@ -131,8 +141,8 @@ class ActivityData:
 
 @dataclass(frozen=True)
 class MemberWeekData:
-    answer: str  # vocabulary.PENDING / HELPED / DIDNT_HELP / SKIPPED
-    prompted: bool
+    answer: str  # vocabulary.PENDING / HELPED / DIDNT_HELP / SKIPPED / AWAY
+    prompted: bool  # asked: prompted, logged on their own, or away when the prompt was due (see ``cohort``)
     moments: tuple[MomentData, ...] = ()
     tokens: int = 0
     cost_usd: float = 0.0  # reported, plus estimated where a source had no dollars
@@ -148,8 +158,8 @@ class MemberWeekData:
 
     @property
     def without_value(self) -> bool:
-        """No reported outcome: nothing logged (skipped, no answer) or "AI didn't help"."""
-        return not self.moments or self.answer == v.DIDNT_HELP
+        """No reported outcome: nothing logged (skipped, no answer) or "AI didn't help"; never the away."""
+        return self.answer != v.AWAY and (not self.moments or self.answer == v.DIDNT_HELP)
 
 
 @dataclass(frozen=True)
@@ -173,6 +183,7 @@ class DigestFigures:
     didnt_help: int
     skipped: int
     suppressed: bool
+    away: int = 0  # members counted away: not in prompted, responded, or either side of volume without value
     moments: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     hours_saved: float = 0.0
@@ -186,7 +197,8 @@ class DigestFigures:
     tokens: int = 0
     cost_usd: float = 0.0
     tokens_without_value: int = 0
-    token_weeks_split: tuple[int, int] = (0, 0)  # member-weeks with tokens: (without, with) a reported outcome
+    # member-weeks with tokens: (without a reported outcome, the others: with one, or away)
+    token_weeks_split: tuple[int, int] = (0, 0)
     tokens_per_outcome: float | None = None
     cost_per_outcome: float | None = None
     hours_per_100_usd: float | None = None
@@ -204,7 +216,13 @@ class DigestFigures:
 
     @property
     def response_rate(self) -> float | None:
+        """Responded ÷ prompted (the away are in neither)."""
         return self.responded / self.prompted if self.prompted else None
+
+    @property
+    def everyone_away(self) -> bool:
+        """Nobody was asked because the members were away (a holiday week): no digest, no 0 % week."""
+        return bool(self.away) and not (self.prompted or self.responded or self.small_cohort)
 
     @property
     def median_hours(self) -> float | None:
@@ -280,6 +298,11 @@ def _activity_data(totals: ActivityTotals) -> ActivityData:
     )  # fmt: skip
 
 
+def _without_value(group: MemberGroup) -> bool:
+    """Members who reported no outcome: nothing logged (skipped, no answer) or "AI didn't help"; never the away."""
+    return group.answer != v.AWAY and (not group.logged or group.answer == v.DIDNT_HELP)
+
+
 def figures_of(
     team: str,
     week: str,
@@ -297,20 +320,23 @@ def figures_of(
     responded = answers[v.HELPED] + answers[v.DIDNT_HELP] + answers[v.SKIPPED]
     respondents = answers[v.HELPED] + answers[v.DIDNT_HELP]
     members = sum(g.members for g in totals.groups)
+    away = answers[v.AWAY]
     base = {
         "team": team,
         "week": week,
         "min_respondents": min_respondents,
         "members": members,
-        "prompted": sum(g.members for g in totals.groups if g.prompted),
+        "prompted": sum(g.members for g in totals.groups if g.prompted and g.answer != v.AWAY),
         "responded": responded,
         "respondents": respondents,
         "helped": answers[v.HELPED],
         "didnt_help": answers[v.DIDNT_HELP],
         "skipped": answers[v.SKIPPED],
+        "away": away,
     }
     if respondents < min_respondents:
-        small = 0 < members < min_respondents  # "1 of 1 answered" would say what that one person did
+        # "1 of 1 answered" would say what that one person did, however many others were away
+        small = 0 < members - away < min_respondents
         return DigestFigures(**base, suppressed=True, small_cohort=small)
 
     moments = totals.moments
@@ -321,9 +347,10 @@ def figures_of(
     usage_members = sum(g.with_usage for g in totals.groups)
     usage_withheld = 0 < usage_members < min_respondents
     activity_withheld = 0 < totals.activity_members < min_respondents
-    # volume without value: no reported outcome (nothing logged, or "AI didn't help")
-    idle = [g for g in totals.groups if not g.logged or g.answer == v.DIDNT_HELP]
-    valued = [g for g in totals.groups if g.logged and g.answer != v.DIDNT_HELP]
+    # volume without value: no reported outcome (nothing logged, or "AI didn't help"), the away on neither side;
+    # the split's other side, for the floor, is everyone else (the team's tokens less the idle ones are theirs)
+    idle = [g for g in totals.groups if _without_value(g)]
+    others = [g for g in totals.groups if not _without_value(g)]
     if usage_withheld:  # one or two people's usage is theirs alone, not a team figure
         tokens, cost, estimated, unknown, idle_tokens, split, sources = 0, 0.0, 0.0, 0, 0, (0, 0), ()
     else:
@@ -332,7 +359,7 @@ def figures_of(
         estimated = sum(g.estimated_cost_usd for g in totals.groups)
         unknown = sum(g.unknown_cost_tokens for g in totals.groups)
         idle_tokens = sum(g.tokens for g in idle)
-        split = (sum(g.with_tokens for g in idle), sum(g.with_tokens for g in valued))
+        split = (sum(g.with_tokens for g in idle), sum(g.with_tokens for g in others))
         sources = totals.usage_sources
     loggers = sum(g.members for g in totals.groups if g.logged)
     # named highlights always; anonymous ones once enough people logged that they could be anyone's

@@ -11,8 +11,8 @@ seconds; the sections after it hold the detail. The verdict, when there is a tre
 * *Same value on fewer tokens*: outcomes flat, tokens down;
 * *A steady week*: outcomes and tokens about as before.
 
-A withheld week says only how many answered; a week without a trend gives its figures and why there is
-no comparison.
+A withheld week says only how many answered (and how many were away); a week everyone was away says so; a week
+without a trend gives its figures and why there is no comparison.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 from bot import formatting as fmt
 from bot.digest import trend as t
 from bot.digest.figures import DigestFigures
+from bot.digest.progress import away_text
 from bot.formatting import plural
 
 
@@ -50,10 +51,12 @@ def headline(f: DigestFigures) -> str:
     """One line: the verdict and this week's outcomes and tokens, or why there are none to show."""
     if f.small_cohort:
         return f"Too few people were asked to show anything this week (fewer than {f.min_respondents})."
+    if f.everyone_away:
+        return f"Everyone was away this week ({plural(f.away, 'member')}), so there is nothing to show."
     if not f.prompted and not f.responded:
         return "Nobody was asked this week, so there is nothing to show."
     if f.suppressed:
-        return f"Too few answers to show figures this week ({f.responded} of {f.prompted})."
+        return f"Too few answers to show figures this week ({f.responded} of {f.prompted}{away_text(f.away)})."
     outcomes = plural(f.moments, "outcome")
     trend = f.trend
     if trend is not None and trend.status == t.OK:

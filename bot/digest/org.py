@@ -5,7 +5,9 @@
 * teams below their minimum are folded together: the folded group is shown as one "other" line only if
   it reaches the largest of the folded teams' minimums (people counted once); otherwise only the number
   of such teams is given, and the org totals leave them out (so no subtraction reveals them);
-* teams that sent no prompts that week are counted, nothing more;
+* teams that sent no prompts that week are counted, nothing more; so are teams whose members were all away;
+* the away are counted (never named) beside the respondents: in no response rate, on neither side of the
+  volume without value;
 * org totals add up the shown teams' published figures and a shown "other" line (a person counts in one
   team a week, so nobody is counted twice); a figure a team withholds is left out of the totals too.
 Never an individual's tokens: team and org sums only.
@@ -19,13 +21,15 @@ from dataclasses import dataclass
 from bot import formatting as fmt
 from bot import vocabulary as v
 from bot.digest.figures import DigestFigures, MemberWeekData, compute_digest, floor_of, merge_spreads, sum_activity
+from bot.digest.progress import away_text
 from bot.digest.sections import Section, activity_line
 from bot.formatting import plural
 
 ORG_NAME = "Org"
 TEAM_NAME_CHARS = 80
 MAX_TEAM_LINES = 100  # more teams than this: the rest are counted (Slack's message limits)
-_ANSWER_RANK = {v.HELPED: 0, v.DIDNT_HELP: 1, v.SKIPPED: 2, v.PENDING: 3}
+# a person's one answer over several teams: the most substantive; away loses to any other (an answer, or a prompt)
+_ANSWER_RANK = {v.HELPED: 0, v.DIDNT_HELP: 1, v.SKIPPED: 2, v.PENDING: 3, v.AWAY: 4}
 PRIVACY_NOTE = (
     "Team and org totals only: nobody is ranked or named by tokens; teams with fewer answers than their "
     "minimum are folded into “other” or left out."
@@ -49,6 +53,7 @@ class OrgFigures:
     folded: int = 0  # teams below their own minimum respondents
     other_min_respondents: int = 0  # the folded group's threshold: the largest of their minimums
     not_run: int = 0  # teams that sent no prompts this week
+    everyone_away: int = 0  # teams whose members were all away this week (a holiday): nobody was asked
     totals: DigestFigures | None = None  # shown teams + a shown "other", each person once
     counted_teams: int = 0  # teams inside the totals
 
@@ -114,6 +119,7 @@ def combine(name: str, week: str, parts: Sequence[DigestFigures]) -> DigestFigur
         helped=sum(f.helped for f in shown),
         didnt_help=sum(f.didnt_help for f in shown),
         skipped=sum(f.skipped for f in shown),
+        away=sum(f.away for f in shown),
         suppressed=not shown,
         moments=moments,
         outcomes={key: outcomes[key] for key in v.OUTCOMES if outcomes.get(key)},
@@ -137,7 +143,11 @@ def combine(name: str, week: str, parts: Sequence[DigestFigures]) -> DigestFigur
 
 
 def compute_org(
-    week: str, published: Sequence[DigestFigures], folded: Sequence[TeamWeek], not_run: int = 0
+    week: str,
+    published: Sequence[DigestFigures],
+    folded: Sequence[TeamWeek],
+    not_run: int = 0,
+    everyone_away: int = 0,
 ) -> OrgFigures:
     """The roll-up of ``week`` from each team's published figures.
 
@@ -160,6 +170,7 @@ def compute_org(
         folded=len(folded),
         other_min_respondents=threshold,
         not_run=not_run,
+        everyone_away=everyone_away,
         totals=combine(ORG_NAME, week, counted) if counted else None,
         counted_teams=len(shown) + (len(folded) if other else 0),
     )
@@ -180,7 +191,7 @@ def _usage(f: DigestFigures) -> str:
 
 def _figures(f: DigestFigures) -> str:
     return (
-        f"{plural(f.respondents, 'respondent')}, {plural(f.moments, 'outcome')}, "
+        f"{plural(f.respondents, 'respondent')}{away_text(f.away)}, {plural(f.moments, 'outcome')}, "
         f"{fmt.hours(f.hours_saved)} saved, {_usage(f)}."
     )
 
@@ -209,6 +220,8 @@ def org_sections(
         )
     if org.not_run:
         lines.append(f"{plural(org.not_run, 'team')} sent no prompts this week.")
+    if org.everyone_away:
+        lines.append(f"Everyone was away in {plural(org.everyone_away, 'team')} this week.")
     if not org.teams and org.other is None:
         lines.insert(0, "No team had enough answers this week to show figures.")
     sections = [Section("Teams", tuple(lines))]

@@ -93,6 +93,11 @@ def activity_line(a: ActivityData | None, moments: int) -> str | None:
     )
 
 
+def were_away(away: int) -> str:
+    """ " 2 members were away." after the answer count (the away are not in it); nothing when nobody was."""
+    return f" {plural(away, 'member')} {'was' if away == 1 else 'were'} away." if away else ""
+
+
 def _responses(f: DigestFigures) -> Section:
     if f.small_cohort:
         return Section(
@@ -102,6 +107,9 @@ def _responses(f: DigestFigures) -> Section:
                 "many answered: that keeps each answer anonymous.",
             ),
         )
+    if f.everyone_away:
+        away = plural(f.away, "member")
+        return Section("Responses", (f"Everyone was away this week ({away}), so there are no answers.",))
     if not f.prompted:
         return Section("Responses", ("Nobody was prompted this week.",))
     rate = fmt.percent(f.response_rate or 0.0)
@@ -109,14 +117,14 @@ def _responses(f: DigestFigures) -> Section:
         return Section(
             "Responses",
             (
-                f"{f.responded} of {f.prompted} answered ({rate}).",
+                f"{f.responded} of {f.prompted} answered ({rate}).{were_away(f.away)}",
                 f"Fewer than {f.min_respondents} people gave an answer, so nothing more is shown this week: "
                 "that keeps each answer anonymous.",
             ),
         )
     lines = [
         f"{f.responded} of {f.prompted} answered ({rate}): {f.helped} logged where AI helped, "
-        f"{f.didnt_help} said it didn't help, {f.skipped} skipped."
+        f"{f.didnt_help} said it didn't help, {f.skipped} skipped.{were_away(f.away)}"
     ]
     return Section("Responses", tuple(lines))
 

@@ -13,10 +13,11 @@ from typing import Any
 
 from bot.digest.figures import HIGHLIGHTS, ActivityData, DigestFigures, Highlight, Spread, merge_spreads
 
+# 4: how many members were away (earlier versions read as none away: there was no away then);
 # 3: the highlights a digest shows, and how many more; 2: hours per respondent as (hours, respondents) pairs;
 # 1: one number per respondent (versions 1 and 2 kept every shared moment as a highlight)
-VERSION = 3
-_COUNTS = ("prompted", "responded")
+VERSION = 4
+_COUNTS = ("prompted", "responded", "away")
 _SHOWN = (
     "respondents",
     "helped",
@@ -44,7 +45,7 @@ _SHARE = ("tokens_without_value", "tokens_without_value_share")
 def to_stored(f: DigestFigures) -> dict[str, Any]:
     """The publishable part of ``f`` as JSON-ready data (no trend: it is read from the stored weeks)."""
     out: dict[str, Any] = {"v": VERSION, "min_respondents": f.min_respondents, "suppressed": f.suppressed}
-    if f.small_cohort:  # fewer people asked than the floor: not even how many answered is kept
+    if f.small_cohort:  # fewer people asked than the floor: not even how many answered (or were away) is kept
         return {**out, "small_cohort": True, "prompted": 0, "responded": 0}
     out.update({name: getattr(f, name) for name in _COUNTS})
     if f.suppressed:
@@ -78,9 +79,9 @@ def from_stored(team: str, week: str, data: dict[str, Any], *, highlights: bool 
         team=team,
         week=week,
         min_respondents=data["min_respondents"],
-        members=data["prompted"],
+        members=data["prompted"] + data.get("away", 0),
         suppressed=data["suppressed"],
-        **{"respondents": 0, "helped": 0, "didnt_help": 0, "skipped": 0, **plain},
+        **{"respondents": 0, "helped": 0, "didnt_help": 0, "skipped": 0, "away": 0, **plain},
         outcomes=dict(data.get("outcomes", {})),
         quality=dict(data.get("quality", {})),
         respondent_hours=_spread(data.get("respondent_hours", ())),

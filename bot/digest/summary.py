@@ -1,7 +1,8 @@
 """A team's aggregate over several weeks, from its weekly digest figures. Pure functions.
 
 Privacy is the digest's, week by week: a week below the team's minimum respondents contributes its
-response counts only; its outcomes, hours and tokens are withheld and not added to any total.
+response counts only; its outcomes, hours and tokens are withheld and not added to any total. A week everyone
+was away (a holiday week) did not run: it is said so, never counted as withheld or as a 0 % week.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from bot import formatting as fmt
 from bot import vocabulary as v
 from bot.digest.figures import ActivityData, DigestFigures, Spread, merge_spreads, spread_median, sum_activity
-from bot.digest.progress import Progress, progress_lines
+from bot.digest.progress import Progress, away_text, progress_lines
 from bot.digest.sections import activity_line, hours_line, idle_share_line
 from bot.digest.trend import TREND_WEEKS, Trend, comparison_line, compute_trend
 from bot.formatting import plural
@@ -25,6 +26,7 @@ class SummaryFigures:
     weeks: tuple[DigestFigures, ...]  # oldest first
     prompted: int = 0
     responded: int = 0
+    away: int = 0  # member-weeks counted away (in no response rate)
     shown_weeks: int = 0
     withheld_weeks: int = 0
     moments: int = 0
@@ -37,7 +39,8 @@ class SummaryFigures:
     cost_usd: float = 0.0
     respondent_hours: Spread = ()  # (hours, respondents' weeks with them): for the median only
     tokens_without_value: int = 0
-    token_weeks_split: tuple[int, int] = (0, 0)  # member-weeks with tokens: (without, with) a reported outcome
+    # member-weeks with tokens: (without a reported outcome, the others: with one, or away)
+    token_weeks_split: tuple[int, int] = (0, 0)
     share_tokens: int = 0  # tokens of the weeks whose volume-without-value share may be shown
     usage_moments: int = 0  # moments and hours of the weeks with token figures: per outcome, per $100
     usage_hours: float = 0.0
@@ -97,6 +100,7 @@ def summarise(
         weeks=tuple(weeks),
         prompted=sum(w.prompted for w in weeks),
         responded=sum(w.responded for w in weeks),
+        away=sum(w.away for w in weeks),
         shown_weeks=len(shown),
         withheld_weeks=len([w for w in ran if w.suppressed]),
         moments=sum(w.moments for w in shown),
@@ -123,9 +127,11 @@ def week_line(week: DigestFigures) -> str:
     label = fmt.first_upper(fmt.week_label(week.week))
     if week.small_cohort:
         return f"{label}: fewer than {week.min_respondents} people were asked; nothing is shown."
+    if week.everyone_away:
+        return f"{label}: everyone was away ({plural(week.away, 'member')})."
     if not week.prompted and not week.responded:
         return f"{label}: nobody was prompted."
-    answered = f"{week.responded} of {week.prompted} answered"
+    answered = f"{week.responded} of {week.prompted} answered{away_text(week.away)}"
     if week.suppressed:
         return f"{label}: {answered}; figures withheld (fewer than {week.min_respondents} respondents)."
     line = f"{label}: {answered}, {plural(week.moments, 'moment')}, {fmt.hours(week.hours_saved)} saved"
@@ -144,8 +150,10 @@ def summary_lines(s: SummaryFigures) -> list[str]:
     if not s.weeks:
         return ["No weeks to show yet."]
     span = fmt.weeks_span(s.first_week, s.last_week)
-    lines = [f"{fmt.first_upper(span)}: {s.responded} of {plural(s.prompted, 'prompt')} answered."]
-    if not s.prompted and not s.responded:
+    lines = [f"{fmt.first_upper(span)}: {s.responded} of {plural(s.prompted, 'prompt')} answered{away_text(s.away)}."]
+    if not s.prompted and not s.responded and s.away and not any(w.small_cohort for w in s.weeks):
+        lines.append("Nobody was prompted in these weeks: everyone was away.")
+    elif not s.prompted and not s.responded:
         lines.append("Nobody was prompted in these weeks yet.")
     elif not s.shown_weeks:
         lines.append(

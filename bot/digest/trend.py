@@ -4,7 +4,8 @@ The rule (also in the README):
 
 * the window is the last ``TREND_WEEKS`` (8) ISO weeks, ending with this week;
 * a week *counts* when its figures are shown (at least the team's minimum respondents) and token
-  usage was imported for it; withheld weeks and weeks without token data contribute nothing;
+  usage was imported for it; withheld weeks, weeks without token data and weeks everyone was away (a
+  holiday week: no 0 % week) contribute nothing;
 * this week is compared with the mean of the previous ``BASELINE_WEEKS`` (4) counting weeks in the
   window ("vs the previous 4 weeks' average"); with fewer than ``MIN_BASELINE_WEEKS`` (3) of them there is
   no trend, and the digest says so. ``/airetro summary`` compares its latest week the same way, over the
@@ -31,6 +32,7 @@ TOKENS_RISE = 0.25
 VALUE_FLAT = 0.10
 
 OK, TOO_FEW_WEEKS, WITHHELD, NO_TOKENS = "ok", "too_few_weeks", "withheld", "no_tokens"
+EVERYONE_AWAY = "everyone_away"
 USAGE_WITHHELD = "usage_withheld"
 NO_DATA = "–"
 
@@ -43,6 +45,7 @@ class TrendWeek:
     hours: float
     tokens: int  # 0: no token usage imported, or not shown
     usage_withheld: bool = False  # usage imported, but from too few members to show
+    everyone_away: bool = False  # nobody was asked: the members were all away (not shown, not withheld)
 
     @property
     def counts(self) -> bool:
@@ -102,6 +105,7 @@ def trend_week(figures: DigestFigures) -> TrendWeek:
         figures.hours_saved,
         figures.tokens if shown else 0,
         shown and figures.usage_withheld,
+        figures.everyone_away,
     )
 
 
@@ -116,6 +120,8 @@ def compute_trend(weeks: Sequence[DigestFigures]) -> Trend:
         return Trend(points, TOO_FEW_WEEKS)
     this, earlier = points[-1], [p for p in points[:-1] if p.counts]
     baseline = earlier[-BASELINE_WEEKS:]
+    if this.everyone_away:
+        return Trend(points, EVERYONE_AWAY, len(baseline))
     if not this.shown:
         return Trend(points, WITHHELD, len(baseline))
     if not this.tokens:
@@ -144,6 +150,8 @@ def _value(name: str, change: Change) -> str:
 
 def comparison_line(trend: Trend, this: str = "this week") -> str:
     """The one-line verdict: the callout, the plain comparison, or why there is none."""
+    if trend.status == EVERYONE_AWAY:
+        return f"No trend: everyone was away {this}."
     if trend.status == WITHHELD:
         return f"No trend: {this}'s figures are withheld (too few respondents)."
     if trend.status == NO_TOKENS:
@@ -170,7 +178,8 @@ def comparison_line(trend: Trend, this: str = "this week") -> str:
 
 
 def series_lines(trend: Trend) -> list[str]:
-    """The weeks side by side, oldest first ("–": withheld, or no token data); nothing with under 2 weeks shown."""
+    """The weeks side by side, oldest first ("–": withheld, everyone away, or no token data); nothing with under 2
+    weeks shown."""
     if sum(p.shown for p in trend.weeks) < 2:
         return []
     span = fmt.weeks_span(trend.weeks[0].week, trend.weeks[-1].week)

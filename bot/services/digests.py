@@ -266,6 +266,7 @@ def _org_stored(org: OrgFigures) -> dict:
         "folded": org.folded,
         "other_min_respondents": org.other_min_respondents,
         "not_run": org.not_run,
+        "everyone_away": org.everyone_away,
     }
 
 
@@ -280,6 +281,7 @@ def _org_from_stored(week: str, data: dict) -> OrgFigures:
         folded=data["folded"],
         other_min_respondents=data["other_min_respondents"],
         not_run=data["not_run"],
+        everyone_away=data.get("everyone_away", 0),  # stored before away: none
         totals=combine(ORG_NAME, week, parts) if parts else None,
         counted_teams=len(teams) + (data["folded"] if other else 0),
     )
@@ -294,10 +296,12 @@ def org_figures(session: Session, week: str, now: datetime) -> OrgFigures:
     ready_at = max((publication.closes_at(t, week) for t in teams), default=now)
     if now < ready_at and not all(pq.published(session, t.id, [week]) for t in teams):
         raise OrgNotReady(week, ready_at)
-    shown, folded, not_run = [], [], 0
+    shown, folded, not_run, everyone_away = [], [], 0, 0
     for team in teams:
         [figures] = publication.closed_figures(session, team, [week], max(now, ready_at))
-        if figures is None or not (figures.prompted or figures.responded or figures.small_cohort):
+        if figures is not None and figures.everyone_away:  # a holiday week: nobody was asked
+            everyone_away += 1
+        elif figures is None or not (figures.prompted or figures.responded or figures.small_cohort):
             not_run += 1
         elif figures.suppressed:  # folded as the week was when it closed, held to the floor it closed with
             closed_at = pq.published(session, team.id, [week])[week].published_at
@@ -305,7 +309,7 @@ def org_figures(session: Session, week: str, now: datetime) -> OrgFigures:
             folded.append(TeamWeek(team.name, figures.min_respondents, cohort))
         else:
             shown.append(replace(figures, highlights=(), more_highlights=0))
-    org = compute_org(week, shown, folded, not_run)
+    org = compute_org(week, shown, folded, not_run, everyone_away)
     pq.insert_org_once(session, week, _org_stored(org), now)
     return _org_from_stored(week, pq.org_published(session, week).figures)
 

@@ -28,7 +28,16 @@ from sqlalchemy import Engine, bindparam, case, func
 from sqlmodel import Session, select
 
 from bot import vocabulary as v
-from bot.digest.figures import CHOICES, HIGHLIGHTS, ActivityData, DigestFigures, MemberWeekData, MomentData, figures_of
+from bot.digest.figures import (
+    CHOICES,
+    HIGHLIGHTS,
+    ActivityData,
+    DigestFigures,
+    MemberWeekData,
+    MomentData,
+    figures_of,
+    floor_of,
+)
 from bot.digest.progress import Progress
 from bot.digest.stored import from_stored, to_stored
 from bot.schedule_spec import cycle_week_at, occurrence, parse_tz
@@ -39,7 +48,7 @@ from storage.queries import cycles as cq
 from storage.queries import published as pq
 from storage.queries import teams as tq
 from storage.queries.activity import ActivityTotals, activity_by_person_week
-from storage.queries.cohort import cohort_totals
+from storage.queries.cohort import ASKED, cohort_totals
 from storage.queries.usage import token_summaries
 from storage.weeks import week_days, week_key, weeks_back
 
@@ -85,12 +94,20 @@ def _by(at: datetime | None, as_of: datetime | None) -> bool:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)) <= (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC))
 
 
+def _answer_as_of(delivery: Delivery, as_of: datetime | None) -> str:
+    """The member's answer as it was at ``as_of``: one given later was not there yet. Away when the prompt was
+    due (state ``away``: away from then on until they answered) is what they were before logging anyway."""
+    if _by(delivery.answered_at, as_of):
+        return delivery.answer
+    return v.AWAY if delivery.state == v.AWAY else v.PENDING
+
+
 def cohort_data(session: Session, team_id: int, week: str, as_of: datetime | None = None) -> list[MemberWeekData]:
     """The week's cohort as plain data: each person's answer, moments, token summary and provider activity.
 
     ``as_of``: the data as it was then (the org roll-up folds a withheld week as it was when it was published):
-    people prompted later are left out, and answers and moments given later do not count. Usage counts as
-    imported.
+    people prompted later are left out, and answers and moments given later do not count (a member counted
+    away when the prompt was due who logged only later was away then). Usage counts as imported.
     """
     weeks = [mw for mw in cq.cohort_weeks(session, team_id, week) if _by(mw.delivery.claimed_at, as_of)]
     person_ids = [mw.person.id for mw in weeks]
@@ -116,8 +133,8 @@ def cohort_data(session: Session, team_id: int, week: str, as_of: datetime | Non
         )
         members.append(
             MemberWeekData(
-                answer=mw.delivery.answer if _by(mw.delivery.answered_at, as_of) else v.PENDING,
-                prompted=mw.delivery.state in cq.ASKED_STATES,
+                answer=_answer_as_of(mw.delivery, as_of),
+                prompted=mw.delivery.state in ASKED,
                 moments=moments,
                 tokens=summary.tokens if summary else 0,
                 cost_usd=summary.cost_usd if summary else 0.0,
@@ -202,8 +219,9 @@ def last_closed_week(session: Session, team: Team, now: datetime) -> str:
 
 _PROGRESS = (  # built once: Home and summaries count the open week on every look
     select(
-        func.sum(case((Delivery.state.in_(cq.ASKED_STATES), 1), else_=0)),
-        func.sum(case((Delivery.answer != v.PENDING, 1), else_=0)),
+        func.sum(case((Delivery.state.in_(ASKED) & (Delivery.answer != v.AWAY), 1), else_=0)),
+        func.sum(case((Delivery.answer.not_in((v.PENDING, v.AWAY)), 1), else_=0)),
+        func.sum(case((Delivery.answer == v.AWAY, 1), else_=0)),
     )
     .join(Cycle, Cycle.id == Delivery.cycle_id)
     .where(Cycle.team_id == bindparam("team"), Cycle.week == bindparam("week"))
@@ -211,10 +229,13 @@ _PROGRESS = (  # built once: Home and summaries count the open week on every loo
 
 
 def progress(session: Session, team: Team, week: str) -> Progress:
-    """How the team's open week is going: how many were prompted and how many answered (conditional sums over
-    the week's deliveries: one pass over their index, no grouping)."""
-    prompted, responded = session.execute(_PROGRESS, {"team": team.id, "week": week}).one()
-    return Progress(team.name, week, int(prompted or 0), int(responded or 0), closes_at(team, week), team.tz)
+    """How the team's open week is going: how many were prompted (the away left out), how many answered and how
+    many are away (conditional sums over the week's deliveries: one pass over their index, no grouping)."""
+    prompted, responded, away = session.execute(_PROGRESS, {"team": team.id, "week": week}).one()
+    return Progress(
+        team.name, week, int(prompted or 0), int(responded or 0), closes_at(team, week), team.tz,
+        away=int(away or 0), min_respondents=floor_of(team.min_respondents),
+    )  # fmt: skip
 
 
 def publish_closed(engine: Engine, now: datetime | None = None) -> int:

@@ -41,7 +41,7 @@ class MyWeek:
     """One of a person's own weeks: their answers (over all their teams) and their token summary."""
 
     week: str
-    answer: str | None  # helped / didnt_help / skipped / pending; None = not asked that week
+    answer: str | None  # helped / didnt_help / skipped / pending / away; None = not asked that week
     teams: tuple[str, ...]
     moments: int
     hours_saved: float
@@ -50,7 +50,9 @@ class MyWeek:
     top_model: str | None
 
 
-_ANSWER_RANK = {v.HELPED: 0, v.DIDNT_HELP: 1, v.SKIPPED: 2, v.PENDING: 3}
+# a person's one answer of a week over their teams' deliveries (one a week, but a week's deliveries are read as a
+# list): the most substantive; away loses to any other
+_ANSWER_RANK = {v.HELPED: 0, v.DIDNT_HELP: 1, v.SKIPPED: 2, v.PENDING: 3, v.AWAY: 4}
 
 
 _HOURS = case(

@@ -20,6 +20,9 @@ from storage.queries.activity import FIELDS, ActivityTotals
 from storage.queries.cycles import ASKED_STATES
 from storage.weeks import week_days
 
+# the delivery states of a member counted as asked: prompted, logged on their own, or away when the prompt was due
+# (counted away, answer ``away``, unless they log anyway: then asked and a respondent like anyone else)
+ASKED = (*ASKED_STATES, "away")
 SHARED = ("named", "anonymous")  # the sharing choices whose moments may become highlights
 # a big cohort, from which SQLite reads the week's usage and activity by day (see ``_activity``) and walks the
 # people in order for the highlights (``_shared``)
@@ -28,10 +31,11 @@ BY_DAY_FROM = 2_000
 
 @dataclass(frozen=True)
 class MemberGroup:
-    """The cohort members with one answer, prompted or not, who logged a moment or not; and their usage."""
+    """The cohort members with one answer (the away as the answer ``away``), asked or not, who logged a moment or
+    not; and their usage."""
 
     answer: str
-    prompted: bool
+    prompted: bool  # asked (``ASKED``): the figures count the away among them as away, not as prompted
     logged: bool  # logged at least one moment that week
     members: int
     with_tokens: int = 0  # of whom had tokens
@@ -138,7 +142,7 @@ def _members(cohort: Subquery, logged: Subquery, week: str, counted: int) -> Sel
     """One row per cohort member: answer, prompted, moments (and by choice), hours saved, their token summary."""
     return select(
         cohort.c.answer,
-        cohort.c.state.in_(ASKED_STATES).label("prompted"),
+        cohort.c.state.in_(ASKED).label("prompted"),
         func.coalesce(logged.c.n, 0).label("moments"),
         func.coalesce(logged.c.hours, 0.0).label("hours"),
         func.coalesce(TokenSummary.tokens, 0).label("tokens"),

@@ -1,13 +1,15 @@
 """The guarantee as a property: whatever teams, memberships, primary-team choices, answers (on time or late),
-usage imports (on time or late), forget-mes, team edits and early digests happen over several weeks,
+members away (at the prompt, or before the reminder, answering anyway or not), usage imports (on time or late),
+forget-mes, team edits and early digests happen over several weeks,
 
 (a) a closed week's figures, as every view reads them (``publication.closed_figures``, the summary's weeks and
     week lines, the manager's export rows), never change once the week has closed; an open week has none;
 (b) no figure is published over fewer people than the floor (3, or the team's higher minimum): respondents,
     members with usage (tokens, dollars and the ratios made of them), members on each side of the
-    volume-without-value share, members with provider activity, members who logged a moment (anonymous
-    highlights); counted independently, from the raw rows as they were when the week closed. A withheld
-    figure is not stored at all.
+    volume-without-value share (the away on neither side of it: their tokens are the team's, so the side "with
+    an outcome" is everyone else with tokens), members with provider activity, members who logged a moment
+    (anonymous highlights), people asked (the away left out) for the answer count; counted independently, from
+    the raw rows as they were when the week closed. A withheld figure is not stored at all.
 
 Driven through the service layer (the functions the Slack listeners and the CLI call) on a frozen clock, with
 a stand-in for Slack's Web API that answers as Slack does, so that many random histories run in seconds.
@@ -38,6 +40,7 @@ from bot.usage.rows import ActivityRow, UsageRow
 from storage.engine import make_engine, migrate, session_scope
 from storage.models import ActivityRecord, Cycle, Delivery, Moment, Person, PublishedWeek, Team, TokenSummary
 from storage.privacy import PRIVACY_FLOOR
+from storage.queries import cycles as cq
 from storage.queries import teams as tq
 from storage.weeks import week_days, week_key
 
@@ -48,7 +51,7 @@ FIRST_WEEK = "2026-W45"
 WEEKS = 3  # 2026-W45 to 2026-W47
 SUMMARY_WEEKS = 5
 SUBSTANTIVE = (v.HELPED, v.DIDNT_HELP)
-STORED_WHEN_SUPPRESSED = {"v", "min_respondents", "suppressed", "prompted", "responded"}
+STORED_WHEN_SUPPRESSED = {"v", "min_respondents", "suppressed", "prompted", "responded", "away"}
 
 
 class RecordingSlack:
@@ -140,7 +143,10 @@ def _raw_counts(session: Session, team_id: int, week: str, as_of: datetime) -> d
         ).all()
         if _by(d.claimed_at, as_of)
     ]
-    answer = {d.id: d.answer if _by(d.answered_at, as_of) else v.PENDING for d in deliveries}
+    # an answer given after the week closed was not there; a member away at the prompt was away until they answered
+    answer = {
+        d.id: d.answer if _by(d.answered_at, as_of) else v.AWAY if d.state == "away" else v.PENDING for d in deliveries
+    }
     ids = [d.id for d in deliveries]
     moments = session.exec(select(Moment).where(Moment.delivery_id.in_(ids))).all() if ids else []
     logged = {m.delivery_id for m in moments if _by(m.created_at, as_of)}
@@ -154,11 +160,12 @@ def _raw_counts(session: Session, team_id: int, week: str, as_of: datetime) -> d
         .distinct()
     ).all()
     with_tokens = {s.person_id for s in tokens if s.tokens}
-    without = [
-        d for d in deliveries if d.person_id in with_tokens and (d.id not in logged or answer[d.id] == v.DIDNT_HELP)
-    ]
+    idle = {d.id for d in deliveries if answer[d.id] != v.AWAY and (d.id not in logged or answer[d.id] == v.DIDNT_HELP)}
+    without = [d for d in deliveries if d.person_id in with_tokens and d.id in idle]
+    away = sum(1 for a in answer.values() if a == v.AWAY)
     return {
-        "asked": len(deliveries),
+        "asked": len(deliveries) - away,
+        "away": away,
         "respondents": sum(1 for a in answer.values() if a in SUBSTANTIVE),
         "usage": len({s.person_id for s in tokens if s.tokens or s.cost_usd}),
         "without": len(without),
@@ -176,7 +183,12 @@ def _check_floor(f: DigestFigures, raw: dict[str, int], minimum: int, stored: di
         assert set(stored) <= STORED_WHEN_SUPPRESSED | {"small_cohort"}, stored
         if stored.get("small_cohort"):  # fewer asked than the floor: not even the answer count is kept
             assert (stored["prompted"], stored["responded"]) == (0, 0) and 0 < raw["asked"] < floor, (stored, raw)
+            assert "away" not in stored, stored
+        else:
+            assert not 0 < raw["asked"] < floor, (f, raw)
+            assert f.away == raw["away"], (f, raw)
         return
+    assert f.away == raw["away"], (f, raw)
     assert raw["respondents"] >= floor, (f, raw)
     if f.tokens or f.cost_usd or f.tokens_per_outcome or f.cost_per_outcome or f.hours_per_100_usd:
         assert raw["usage"] >= floor, (f, raw)
@@ -202,6 +214,8 @@ def _events(f: DigestFigures) -> None:
         (f.usage_withheld, "usage withheld"),
         (f.tokens_without_value_share is not None, "share"),
         (f.share_withheld, "share withheld"),
+        (bool(f.away), "members away"),
+        (f.everyone_away, "everyone away"),
         (f.activity is not None, "activity"),
         (f.activity_withheld, "activity withheld"),
         (any(h.author is None for h in f.highlights), "anonymous highlight"),
@@ -279,7 +293,7 @@ MOMENT = st.fixed_dictionaries(
 WEEKLY = ("answers", "usage")  # every team, every week, in some order among the rest
 ACTIONS = (
     "late_answer", "log_direct", "late_usage", "members", "primary", "forget", "post_now", "minimum", "digest_day",
-    "catch_up",
+    "catch_up", "away", "away",
 )  # fmt: skip
 ANSWERS = (v.HELPED, v.HELPED, v.DIDNT_HELP, v.DIDNT_HELP, v.SKIPPED, v.PENDING)
 TOKENS = (1_000_000, 1_000_000, 7_000_000, 50_000, 0)
@@ -381,6 +395,19 @@ def act(world: World, data: st.DataObject, action: str, team_name: str) -> None:
         teams.change_schedule(engine, team.name, teams.ScheduleChange(digest=f"{day} 16:00"))
     elif action == "catch_up":  # the scheduler's catch-up run prompts members who joined this week
         prompts.send_prompts(engine, client, team)
+    elif action == "away":  # a member is away: counted away before the reminder, or at the prompt if not prompted
+        week = publication.current_week(team, now)
+        with session_scope(engine) as session:
+            people = tq.team_members(session, team.id)
+            if not people:
+                return
+            person = data.draw(st.sampled_from(people), label="away")
+            existing = cq.week_delivery(session, person.id, week)
+            reason = data.draw(st.sampled_from([v.AWAY_COMMAND, v.AWAY_STATUS, v.AWAY_HOLIDAY]), label="why")
+            if existing is None:
+                cq.claim_away(session, cq.get_or_create_cycle(session, team.id, week).id, person.id, week, reason)
+            else:  # nothing changes once they answered (an answer always wins)
+                cq.mark_away(session, existing.id, reason)
 
 
 @settings(

@@ -19,7 +19,7 @@ ANON = MomentData("bug", "1h_2h", "same", "later", "cursor", what="Fixed the fla
 PRIVATE = MomentData("tests", "cost", "redo", "yes", "copilot", what="Private note", sharing="private")
 ACT = ActivityData(sessions=4, lines_added=100, lines_removed=10, commits=3, pull_requests=1)
 
-COUNTS_ONLY = {"v", "min_respondents", "suppressed", "prompted", "responded"}
+COUNTS_ONLY = {"v", "min_respondents", "suppressed", "prompted", "responded", "away"}
 USAGE_KEYS = {"tokens", "cost_usd", "tokens_per_outcome", "cost_per_outcome", "hours_per_100_usd", "usage_through"}
 SHARE_KEYS = {"tokens_without_value", "tokens_without_value_share", "token_weeks_split"}
 
