@@ -286,8 +286,8 @@ def remove_moment(engine: Engine, client: WebClient, moment_id: int, user_id: st
         if not cq.delete_moment(session, moment_id):
             return False
         delivery = cq.get_delivery(session, ctx.delivery.id)
-        if not cq.moments_for(session, delivery.id):
-            cq.set_answer(session, delivery, v.PENDING)
+        if not cq.moments_for(session, delivery.id):  # unanswered again; away again if they were never prompted
+            cq.set_answer(session, delivery, v.AWAY if delivery.state == "away" else v.PENDING)
         delivery_id = delivery.id
     refresh_prompt(engine, client, delivery_id)
     refresh_home(engine, client, user_id)

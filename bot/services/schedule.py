@@ -109,7 +109,7 @@ def post_due_digest(engine: Engine, client: WebClient, team_id: int, now: dateti
     with session_scope(engine) as session:
         prompted = cq.sent_count(session, team.id, week)
     if not prompted:
-        log.info("no digest for %s %s: nobody was prompted that week", team.name, week)
+        log.info("no digest for %s %s: nobody was prompted that week (or everyone was away)", team.name, week)
         return None
     try:
         return digests.post_digest(engine, client, team, week, now)

@@ -287,12 +287,18 @@ def mark_reminder(session: Session, delivery_id: int, state: str | None, message
 
 
 def sent_count(session: Session, team_id: int, week: str) -> int:
-    """How many members of the team were asked for ``week`` (prompted, or logged on their own)."""
+    """How many members of the team were asked for ``week`` (prompted, or logged on their own), the away left
+    out (someone away who logged all the same counts): a week everyone was away in has no digest."""
     query = (
         select(func.count())
         .select_from(Delivery)
         .join(Cycle, Cycle.id == Delivery.cycle_id)
-        .where(Cycle.team_id == team_id, Cycle.week == week, Delivery.state.in_(ASKED_STATES))
+        .where(
+            Cycle.team_id == team_id,
+            Cycle.week == week,
+            Delivery.state.in_((*ASKED_STATES, "away")),
+            Delivery.answer != "away",
+        )
     )
     return session.exec(query).one()
 
