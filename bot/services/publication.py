@@ -40,7 +40,7 @@ from bot.digest.figures import (
 )
 from bot.digest.progress import Progress
 from bot.digest.stored import from_stored, to_stored
-from bot.schedule_spec import cycle_week_at, occurrence, parse_tz
+from bot.schedule_spec import closes, cycle_week_at, parse_tz
 from bot.services.teams import digest_slot, prompt_slot
 from storage.engine import session_scope
 from storage.models import Cycle, Delivery, PublishedWeek, Team
@@ -57,13 +57,7 @@ log = logging.getLogger(__name__)
 
 def closes_at(team: Team, week: str) -> datetime:
     """When ``week`` closes for the team: its first digest time at or after that week's prompt (UTC)."""
-    tz = parse_tz(team.tz)
-    monday, _ = week_days(week)
-    prompt_at = occurrence(prompt_slot(team), monday, tz)
-    digest_at = occurrence(digest_slot(team), monday, tz)
-    if digest_at < prompt_at:
-        digest_at = occurrence(digest_slot(team), monday + timedelta(weeks=1), tz)
-    return min(digest_at, occurrence(prompt_slot(team), monday + timedelta(weeks=1), tz))
+    return closes(prompt_slot(team), digest_slot(team), week_days(week)[0], parse_tz(team.tz))
 
 
 def current_week(team: Team, now: datetime) -> str:
