@@ -35,7 +35,7 @@ from storage.weeks import week_days
 TOKEN = "xoxb-demo"
 CHANNEL = "C0DEMO001"
 TZ = "Europe/Berlin"
-NAMES = ["ada", "grace", "linus", "margaret", "ken"]
+NAMES = ["ada", "grace", "linus", "margaret", "ken", "barbara"]
 CHART_FILE = "airetro-demo-chart.png"
 HISTORY_WEEKS = 7  # earlier weeks of answers and usage, so the trend and the chart have something to show
 HISTORY_SCALE = 0.6  # their token use relative to this week's: volume rises, reported value does not
@@ -66,7 +66,8 @@ def write_usage_csv(path: Path, week: str, emails: dict[str, str], history: int 
 
 
 def answer_like_every_week(member: dict[str, SimulatedMember]) -> None:
-    """An earlier week: the same three outcomes (4.5 h), kept private; linus: didn't help; margaret skips."""
+    """An earlier week: the same three outcomes (4.5 h), kept private; linus: didn't help; margaret and barbara
+    skip."""
     for name, outcome, time_saved in (("ada", "tests", "2h_4h"), ("ada", "other", "cost"), ("grace", "bug", "1h_2h")):
         member[name].log_moment(
             what=f"{outcome} with AI", outcome=outcome, time_saved=time_saved, quality="same",
@@ -74,6 +75,7 @@ def answer_like_every_week(member: dict[str, SimulatedMember]) -> None:
         )  # fmt: skip
     member["linus"].didnt_help()
     member["margaret"].skip()
+    member["barbara"].skip()
 
 
 def _ask(slack: SlackWebApi, member: SimulatedMember, text: str) -> str:
@@ -152,8 +154,10 @@ def run_demo(out: TextIO = sys.stdout, now: datetime | None = None, chart_dir: P
 
             prompt_at = occurrence(teams.prompt_slot(team), monday, tz)
             ticking.move_to(prompt_at)
+            slack.set_status(ids["barbara"], "Vacationing", ":palm_tree:")  # Slack's own suggestion
             (sent,) = schedule.send_due_prompts(engine, app.client, team.id, prompt_at)
-            say(f"{_local(prompt_at)}: the schedule sent {len(sent.sent)} prompt DMs")
+            say(f"{_local(prompt_at)}: the schedule sent {len(sent.sent)} prompt DMs; barbara's Slack status says "
+                "\"Vacationing\", so she is away: no prompt, no reminder, counted as away")  # fmt: skip
             member["ada"].log_moment(
                 what="Claude Code wrote the migration tests for the billing export",
                 outcome="tests",

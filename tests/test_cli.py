@@ -189,7 +189,8 @@ def test_demo_runs_a_whole_week_and_prints_the_digest(tmp_path, today):
     assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert "Mon 10:00 CET: the schedule sent 5 prompt DMs" in text or "Mon 10:00 CEST: the schedule sent 5" in text
     assert "1 reminder, one to each member who had not answered" in text  # ken; margaret skipped
-    assert "4 of 5 answered (80%)" in text
+    assert "4 of 5 answered (80%)" in text and "1 member was away." in text  # barbara: "Vacationing"
+    assert "barbara" not in text.split("Weekly AI retro")[1].split("Chart uploaded")[0]  # a count, never a name
     assert "3 moments logged" in text
     # only ada and grace report outcomes: the share of tokens without one is withheld, and grace's anonymous
     # highlight too (only two members logged); ada's named one is shown
