@@ -419,12 +419,14 @@ def _figures_sql(db: Db) -> tuple[str, str]:
         member AS (
             SELECT cohort.state, cohort.answer, p.*, coalesce(p.n, 0) AS moments, coalesce(p.hours, 0) AS h,
                 coalesce(t.tokens, 0) AS tokens, coalesce(t.cost_usd, 0) AS cost,
-                CASE WHEN p.n IS NULL OR cohort.answer = '{v.DIDNT_HELP}' THEN 1 ELSE 0 END AS idle
+                CASE WHEN cohort.answer = '{v.AWAY}' THEN 0
+                     WHEN p.n IS NULL OR cohort.answer = '{v.DIDNT_HELP}' THEN 1 ELSE 0 END AS idle
             FROM cohort LEFT JOIN per_delivery p ON p.delivery_id = cohort.id
             LEFT JOIN token_summaries t ON t.person_id = cohort.person_id AND t.week = :week
         )
         SELECT count(*) AS members,
-            sum(CASE WHEN state IN ({asked}) THEN 1 ELSE 0 END) AS prompted,
+            sum(CASE WHEN state IN ({asked}, 'away') AND answer <> '{v.AWAY}' THEN 1 ELSE 0 END) AS prompted,
+            sum(CASE WHEN answer = '{v.AWAY}' THEN 1 ELSE 0 END) AS away,
             sum(CASE WHEN answer = '{v.HELPED}' THEN 1 ELSE 0 END) AS helped,
             sum(CASE WHEN answer = '{v.DIDNT_HELP}' THEN 1 ELSE 0 END) AS didnt_help,
             sum(CASE WHEN answer = '{v.SKIPPED}' THEN 1 ELSE 0 END) AS skipped,
@@ -627,8 +629,8 @@ def _summary_sql(db: Db) -> tuple[str, str, str, str]:
         )
     asked = ", ".join(f"'{s}'" for s in ASKED_STATES)
     progress = f"""
-        SELECT sum(CASE WHEN d.state IN ({asked}) THEN 1 ELSE 0 END) AS prompted,
-            sum(CASE WHEN d.answer <> '{v.PENDING}' THEN 1 ELSE 0 END) AS responded
+        SELECT sum(CASE WHEN d.state IN ({asked}, 'away') AND d.answer <> '{v.AWAY}' THEN 1 ELSE 0 END) AS prompted,
+            sum(CASE WHEN d.answer NOT IN ('{v.PENDING}', '{v.AWAY}') THEN 1 ELSE 0 END) AS responded
         FROM deliveries d JOIN cycles c ON c.id = d.cycle_id WHERE c.team_id = :team AND c.week = :open
     """
     return totals, outcomes, f"SELECT {hours} AS median_hours", progress
