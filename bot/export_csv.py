@@ -29,10 +29,12 @@ ANSWER_LABELS = {
     v.DIDNT_HELP: "AI didn't help",
     v.SKIPPED: "skipped",
     v.PENDING: "not answered",
+    v.AWAY: "away",
 }
 PROMPT_LABELS = {
     "sent": "sent",
     "direct": "none (you logged on your own)",
+    "away": "none (you were away)",
     "failed": "could not be delivered",
     "claimed": "being sent",
     "unknown": "being checked (Slack did not confirm it)",

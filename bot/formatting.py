@@ -78,6 +78,13 @@ def weeks_span(first: str, last: str) -> str:
     return f"weeks of {week_date(first)} to {week_date(last)}"
 
 
+def day_label(day: date, today: date | None = None) -> str:
+    """A day as a person reads it: "Mon 7 Dec"; with ``today``, the year too when it is another year's
+    ("Tue 5 Jan 2027")."""
+    label = f"{day:%a} {day.day} {day:%b}"
+    return label if today is None or day.year == today.year else f"{label} {day.year}"
+
+
 def week_monday(week: str) -> date:
     """The Monday of an ISO week (the CSV exports' ``week_of`` column)."""
     return week_days(week)[0]

@@ -4,7 +4,7 @@ and the digest preview a manager opens from it. Pure functions from plain data t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -38,6 +38,7 @@ HOME_LOG = "home_log_moment"
 HOME_SETUP = "home_setup"
 HOME_PREVIEW = "home_preview_digest"
 HOME_POST = "home_post_digest"
+HOME_BACK = "home_back"  # "I'm back": ends the viewer's away (``/airetro back``)
 HOME_MOMENTS = "home_my_moments"  # opens the list of one's moments of the weeks still open, to edit or delete
 MOMENTS_CALLBACK_ID = "my_moments"
 PREVIEW_CALLBACK_ID = "home_digest_preview"
@@ -76,6 +77,7 @@ class MyTeamWeek:
     answer: str | None  # vocabulary answer; None: not asked yet this week
     moments: int = 0
     counted_in: str | None = None  # the team the viewer counts in instead (one team a week), if not this one
+    team_paused_until: date | None = None  # the team is paused through this day (its own date), then runs again
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class HomeData:
     more_panels: int = 0
     is_admin: bool = False
     notice: str | None = None
+    away_until: date | None = None  # the viewer is away through this day (``/airetro away until``)
+    today: date | None = None  # the viewer's own date, for the year in dates
 
 
 def _name(team: str) -> str:
@@ -108,6 +112,11 @@ def prompt_line(t: MyTeamWeek) -> str:
         return (
             f"You count in *{_name(t.counted_in)}* (one team a week), so your prompt comes from there. "
             f"`/airetro primary {_name(t.team)}` counts you here instead."
+        )
+    if t.team_paused and t.team_paused_until is not None:
+        return (
+            f":double_vertical_bar: The team is paused by its managers through {fmt.day_label(t.team_paused_until)}: "
+            "no prompts until then."
         )
     if t.team_paused:
         return ":double_vertical_bar: The team is paused by its managers: no prompts for now."
@@ -127,6 +136,8 @@ def status_line(t: MyTeamWeek) -> str:
         return week + "skipped."
     if t.answer == v.PENDING:
         return week + ":hourglass_flowing_sand: pending, not answered yet."
+    if t.answer == v.AWAY:
+        return week + "away (no prompt or reminder)."
     return week + "not asked yet."
 
 
@@ -251,8 +262,20 @@ def _notice(text: str) -> SectionBlock:
     return SectionBlock(block_id="home_notice", text=MarkdownTextObject(text=fmt.clip(text, SECTION_TEXT_LIMIT)))
 
 
+def away_block(until: date, today: date | None = None) -> SectionBlock:
+    """The viewer is away: until when, and "I'm back" to end it sooner."""
+    text = f":palm_tree: You're away until {fmt.day_label(until, today)}: no prompts or reminders."
+    return SectionBlock(
+        block_id="home_away",
+        text=MarkdownTextObject(text=text),
+        accessory=ButtonElement(action_id=HOME_BACK, text="I'm back", value="back"),
+    )
+
+
 def _my_part(data: HomeData) -> list[Block]:
     blocks: list[Block] = [HeaderBlock(text="Your weekly retro")]
+    if data.away_until is not None:
+        blocks.append(away_block(data.away_until, data.today))
     for t in data.my_teams[:MAX_TEAMS]:
         blocks += _status_blocks(t)
     hidden = data.more_my_teams + max(0, len(data.my_teams) - MAX_TEAMS)

@@ -23,6 +23,7 @@ _ANSWERS = {
     v.DIDNT_HELP: "AI didn't help",
     v.SKIPPED: "skipped",
     v.PENDING: "not answered yet",
+    v.AWAY: "away",
     None: "not asked",
 }
 

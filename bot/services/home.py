@@ -8,7 +8,7 @@ shown through ``summaries.team_summary`` (the digest's privacy rules, week by we
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -20,6 +20,7 @@ from bot.blocks.home import MAX_TEAMS, HomeData, MyTeamWeek, TeamPanel, home_vie
 from bot.schedule_spec import Slot, local_week, occurrence, parse_tz
 from bot.services import roles, summaries
 from bot.services.digests import digest_week
+from bot.services.local_day import away_until, person_today
 from bot.services.roles import Caller
 from bot.services.teams import prompt_slot
 from bot.services.timezones import member_zone
@@ -72,21 +73,27 @@ def _my_team_week(
     now: datetime,
     counted_in: str | None,
     mine: dict[str, summaries.MyWeek],
+    away: date | None = None,
 ) -> MyTeamWeek:
     zone = member_zone(team, person)
     paused = team.paused or person.prompts_paused
     week, answer, moments = _this_week(session, team, person, now, mine)
+    after = now
+    if away is not None:  # no prompt through their last day away: the first one after it
+        back = datetime.combine(away + timedelta(days=1), time(0), tzinfo=parse_tz(zone))
+        after = max(now, back - timedelta(microseconds=1))
     return MyTeamWeek(
         team_id=team.id,
         team=team.name,
         week=week,
         zone=zone,
-        next_prompt=None if paused else next_prompt_at(prompt_slot(team), parse_tz(zone), now),
+        next_prompt=None if paused else next_prompt_at(prompt_slot(team), parse_tz(zone), after),
         me_paused=person.prompts_paused,
         team_paused=team.paused,
         answer=answer,
         moments=moments,
         counted_in=counted_in,
+        team_paused_until=team.paused_until if team.paused else None,
     )
 
 
@@ -106,7 +113,9 @@ def home_data(engine: Engine, who: Caller, now: datetime, notice: str | None = N
     with session_scope(engine) as session:
         person = tq.get_person(session, who.user_id)
         my_teams, weeks = [], []
+        today = away = None
         if person is not None:
+            today, away = person_today(session, person, now), away_until(session, person, now)
             weeks = summaries.my_weeks_in(session, person.id, MY_WEEKS, now)
             mine = {w.week: w for w in weeks if w.answer is not None}
             # which team counts them matters only when they are in several
@@ -114,7 +123,7 @@ def home_data(engine: Engine, who: Caller, now: datetime, notice: str | None = N
             names = {t.id: t.name for t in member_of}
             for t in member_of[:MAX_TEAMS]:
                 counted_in = names.get(primary) if primary not in (None, t.id) else None
-                my_teams.append(_my_team_week(session, t, person, now, counted_in, mine))
+                my_teams.append(_my_team_week(session, t, person, now, counted_in, mine, away))
         teams = _panel_teams(session, who)
         panels = [
             TeamPanel(
@@ -133,6 +142,8 @@ def home_data(engine: Engine, who: Caller, now: datetime, notice: str | None = N
         more_panels=max(0, len(teams) - MAX_TEAMS),
         is_admin=who.is_admin,
         notice=notice,
+        away_until=away,
+        today=today,
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from bot.holiday_calendar import calendar_of
 from bot.schedule_spec import WorkingDay, due_digest_week, due_prompt, due_reminder, parse_tz
-from bot.services import digests, membership, prompts, publication, pulls, reminders
+from bot.services import digests, membership, pausing, prompts, publication, pulls, reminders
 from bot.services.teams import digest_slot, prompt_slot
 from bot.services.timezones import member_zone, refresh_member_timezones
 from storage.engine import session_scope
@@ -151,6 +151,10 @@ def refresh_time_zones(engine: Engine, client: WebClient, now: datetime) -> None
 def catch_up(engine: Engine, client: WebClient, now: datetime) -> None:
     """Do whatever is due and not done yet for every active team; one team's trouble does not stop the others.
     Then close the weeks whose time has come without a digest (a paused team's, one whose digest failed)."""
+    try:
+        pausing.resume_ended_pauses(engine, now)  # a team paused through a day that is over runs again first
+    except Exception:
+        log.exception("ending team pauses that are over failed; trying again next minute")
     _each_team(engine, "catching up", lambda team_id: run_due(engine, client, team_id, now))
     try:
         publication.publish_closed(engine, now)

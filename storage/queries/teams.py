@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from storage.models import Person, Team, TeamManager, TeamMember
@@ -188,3 +188,22 @@ def set_person_tz(session: Session, person_id: int, tz: str | None, checked_at: 
 
 def list_active_team_ids(session: Session) -> list[int]:
     return [team.id for team in list_teams(session, include_paused=False)]
+
+
+def paused_with_end(session: Session) -> list[Team]:
+    """The teams with a pause's last day set (``/airetro pause team until``): paused, or left over from a pause ended
+    some other way (``airetro team --resume``)."""
+    return list(session.exec(select(Team).where(Team.paused_until.is_not(None))))
+
+
+def end_pause(session: Session, team_id: int, paused_until: date, *, paused: bool = True) -> bool:
+    """Run a team paused through ``paused_until`` again (its pause is over), or (``paused`` False) clear that day
+    left over on a team running already; False when the team changed meanwhile (a manager resumed or paused it, or
+    set another day): one conditional UPDATE decides."""
+    result = session.execute(
+        update(Team)
+        .where(Team.id == team_id, Team.paused == paused, Team.paused_until == paused_until)
+        .values(paused=False, paused_until=None)
+        .returning(Team.id)
+    ).first()
+    return result is not None

@@ -186,6 +186,6 @@ def test_payload_kinds():
 
 def test_every_registered_listener_is_behind_the_guard(app):
     listeners = app._listeners  # Bolt keeps them here; the guard must cover every one
-    assert len(listeners) == 15  # /airetro, 10 buttons, 3 modals, app_home_opened
+    assert len(listeners) == 16  # /airetro, 11 buttons, 3 modals, app_home_opened
     assert all(is_guarded(listener.ack_function) for listener in listeners)
     assert app._raise_error_for_unhandled_request is True

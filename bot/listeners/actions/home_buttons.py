@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot.blocks.home import digest_preview_view
 from bot.listeners.guard import Failure
 from bot.parse_input import actor, button_id, trigger_id
-from bot.services import answers, digests, home, roles, setup
+from bot.services import answers, digests, home, pausing, roles, setup
 from bot.services.roles import Caller, NotAllowed
 from storage.models import Team
 
@@ -32,6 +32,10 @@ SETUP_NOT_OPENED = (
 PREVIEW_NOT_OPENED = (
     "Sorry, I couldn't open the digest preview. Nothing was posted or changed. Please try again in a minute, "
     "or type `/airetro digest preview`."
+)
+BACK_FAILED = (
+    "Sorry, something went wrong, so I can't tell whether you're still set as away. Please click *I'm back* "
+    "again, or type `/airetro back`: doing it twice changes nothing."
 )
 POST_UNKNOWN = (
     "Sorry, something went wrong while posting the digest, so it may or may not be in the channel. Posting "
@@ -88,6 +92,21 @@ def moments_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContex
             client.views_open(trigger_id=trigger, view=view)
     except Exception as error:
         raise Failure(MOMENTS_NOT_OPENED) from error
+
+
+def back_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """ "I'm back": the same as ``/airetro back`` (ends the clicker's away; a second click changes nothing), then
+    their Home again, saying so."""
+    ack()
+    user_id = actor(body)
+    try:
+        notice = pausing.come_back(context["engine"], user_id)
+    except Exception as error:
+        raise Failure(BACK_FAILED) from error
+    try:
+        show(context, client, user_id, notice)
+    except Exception as error:
+        raise Failure(notice) from error  # they are back; only showing it failed
 
 
 def setup_clicked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

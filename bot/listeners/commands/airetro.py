@@ -13,7 +13,20 @@ from collections.abc import Callable
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.listeners.commands import digest, export, forget_me, help, log, me, pause, primary, privacy, setup, summary
+from bot.listeners.commands import (
+    away,
+    digest,
+    export,
+    forget_me,
+    help,
+    log,
+    me,
+    pause,
+    primary,
+    privacy,
+    setup,
+    summary,
+)
 from bot.listeners.commands.invocation import Invocation
 from bot.listeners.commands.parse import Parsed, UsageError, parse
 from bot.listeners.guard import Failure
@@ -30,6 +43,8 @@ SUBCOMMANDS: dict[str, Callable[[Invocation, Parsed], None]] = {
     "digest": digest.run,
     "pause": pause.run,
     "resume": pause.run,
+    "away": away.run,
+    "back": away.run,
     "privacy": privacy.run,
     "primary": primary.run,
     "export": export.run,
@@ -51,7 +66,7 @@ def failed_text(parsed: Parsed) -> str:
     """What to tell the caller when a subcommand failed unforeseen: whether anything may have changed."""
     if parsed.name in OPENS_A_FORM:
         return FORM_NOT_OPENED.format(name=parsed.name)
-    changes = parsed.name in ("pause", "resume") or (parsed.name, parsed.mode) == ("digest", "post")
+    changes = parsed.name in ("pause", "resume", "away", "back") or (parsed.name, parsed.mode) == ("digest", "post")
     if changes or (parsed.name == "primary" and parsed.team is not None):
         return MAYBE_DONE.format(name=parsed.name)
     return FAILED

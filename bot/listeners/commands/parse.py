@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.day_input import DayError, DaySpec, parse_day
 from bot.formatting import clip, slack_escape
 from bot.parse_input import BadNumber, looks_numeric, whole_number
 
@@ -29,6 +30,8 @@ SUBCOMMANDS = (
     "digest",
     "pause",
     "resume",
+    "away",
+    "back",
     "privacy",
     "primary",
     "export",
@@ -37,7 +40,9 @@ SUBCOMMANDS = (
 MEMBER_USAGE = (  # for the members of a team
     ("/airetro log [team]", "log where AI helped, now"),
     ("/airetro summary [#channel|team] [weeks]", "a team's aggregate, last 4 weeks by default"),
-    ("/airetro pause", "stop your weekly prompts (`/airetro resume` to restart)"),
+    ("/airetro away until DATE", "away (leave, holiday): no prompts or reminders through that day"),
+    ("/airetro back", "back sooner: end your away"),
+    ("/airetro pause", "stop your weekly prompts with no end date (`/airetro resume` to restart)"),
     ("/airetro primary [team]", "the one team you count in each week, or switch to another of your teams"),
 )
 OWN_USAGE = (  # anyone, about themselves
@@ -50,7 +55,10 @@ ADMIN_USAGE = (("/airetro setup new", "create a team (workspace admins)"),)
 MANAGER_USAGE = (  # a team's managers and workspace admins
     ("/airetro setup [team]", "change a team's setup: channel, members, managers, schedule, privacy"),
     ("/airetro digest [preview|post] [team]", "preview this week's digest, or post it now"),
-    ("/airetro pause team [team]", "pause a team's prompts and digests (`/airetro resume team` to restart)"),
+    (
+        "/airetro pause team [team] [until DATE]",
+        "pause a team's prompts and digests, through DATE if you say one (`/airetro resume team` to restart)",
+    ),
 )
 
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -58,6 +66,7 @@ _SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _PLAIN_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,}$")
 _TOKEN = re.compile(r"<[^>]*>|\S+")
+AWAY_NEEDS_DATE = "Say until when: `/airetro away until 2026-12-07`; `/airetro pause` stops prompts with no end date."
 
 
 class UsageError(ValueError):
@@ -87,6 +96,7 @@ class Parsed:
     weeks: int | None = None
     mode: str | None = None  # digest: preview | post; setup: new
     whole_team: bool = False  # pause/resume the team rather than oneself
+    until: DaySpec | None = None  # away (``pause until`` too), pause team: the last day, inclusive
 
 
 def usage_lines(rows: tuple[tuple[str, str], ...]) -> list[str]:
@@ -130,6 +140,13 @@ def _weeks(token: str) -> int:
         raise UsageError(str(error)) from None
 
 
+def _until(tokens: list[str], command: str) -> DaySpec:
+    try:
+        return parse_day(tokens, command)
+    except DayError as error:
+        raise UsageError(str(error)) from None
+
+
 def parse(text: str) -> Parsed:
     """Parse the text after ``/airetro``; raises UsageError with a hint naming what is wrong."""
     tokens = _TOKEN.findall(text.strip())
@@ -170,9 +187,34 @@ def _parse_subcommand(name: str, rest: list[str]) -> Parsed:
         if rest and rest[0].lower() in ("preview", "post"):
             mode, rest = rest[0].lower(), rest[1:]
         return Parsed(name, mode=mode, team=_team_ref(rest, name))
-    # pause / resume
-    if rest and rest[0].lower() == "team":
-        return Parsed(name, whole_team=True, team=_team_ref(rest[1:], name))
-    if rest:
+    if name == "away":
+        if not rest or rest[0].lower() != "until":
+            raise UsageError(AWAY_NEEDS_DATE)
+        return Parsed(name, until=_until(rest[1:], name))
+    if name == "back":
+        if rest:
+            raise UsageError("`/airetro back` takes no arguments: it ends your away now.")
+        return Parsed(name)
+    return _pause_or_resume(name, rest)
+
+
+def _pause_or_resume(name: str, rest: list[str]) -> Parsed:
+    """``pause`` / ``resume``, each alone or with ``team [team]``; ``pause`` also with ``until DATE`` (for oneself,
+    that is ``away until DATE``: a pause with an end)."""
+    whole_team = bool(rest) and rest[0].lower() == "team"
+    words = rest[1:] if whole_team else rest
+    command = f"{name} team" if whole_team else name
+    until = None
+    marks = [i for i, word in enumerate(words) if word.lower() == "until"]
+    if marks:
+        if name == "resume":
+            raise UsageError(f"`/airetro {command}` takes no date: it restarts now.")
+        until = _until(words[marks[-1] + 1 :], command)
+        words = words[: marks[-1]]
+    if whole_team:
+        return Parsed(name, whole_team=True, team=_team_ref(words, command), until=until)
+    if words:
         raise UsageError(f"`/airetro {name}` alone is for your own prompts; `/airetro {name} team [team]` for a team.")
+    if until is not None:
+        return Parsed("away", until=until)
     return Parsed(name)
