@@ -58,9 +58,15 @@ def _weekday(word: str) -> int | None:
     return None
 
 
+def example_day(today: date | None = None) -> str:
+    """A date for the examples in hints: two weeks on, so that it is never in the past."""
+    return ((today or date.today()) + timedelta(days=14)).isoformat()
+
+
 def not_a_date(tokens: list[str], command: str) -> DayError:
     said = f"`{_shown(' '.join(tokens))}` is not a date I can read" if tokens else "Say a date after `until`"
-    return DayError(f"{said}. Say it like `/airetro {command} until 2026-12-07` or `/airetro {command} until 7 Dec`.")
+    example = example_day()
+    return DayError(f"{said}. Say it like `/airetro {command} until {example}` or `/airetro {command} until 7 Dec`.")
 
 
 def parse_day(tokens: list[str], command: str) -> DaySpec:
@@ -103,7 +109,7 @@ def resolve_day(spec: DaySpec, today: date, command: str, *, no_end: str) -> dat
     """The date ``spec`` means, seen on ``today``: without a year, the next such day (today counts). A day in the
     past or more than a year away raises DayError with a hint and an example; ``no_end`` is the command that does
     the same with no end date, for the hint."""
-    example = f"`/airetro {command} until {(today + timedelta(days=14)).isoformat()}`"
+    example = f"`/airetro {command} until {example_day(today)}`"
     if spec.year is not None:
         day = date(spec.year, spec.month, spec.day)
     else:

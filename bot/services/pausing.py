@@ -12,6 +12,7 @@ from bot import vocabulary as v
 from bot.day_input import DayError, DaySpec, resolve_day
 from bot.formatting import day_label
 from bot.scheduler import process as scheduler_process  # the module: it imports the schedule, which imports this
+from bot.services import prompts
 from bot.services.home import refresh_home
 from bot.services.local_day import away_until, person_today, team_today
 from storage.engine import session_scope
@@ -103,12 +104,17 @@ def come_back(engine: Engine, user_id: str, client: WebClient | None = None, now
         if person.away_until is not None:  # a day already past is cleared too
             person.away_until = None
             session.add(person)
-    if not was_away:
+    # this week, if it counted them away (by this command or by their Slack status) and is still open: unanswered
+    # again, with its prompt in their DM
+    prompted = prompts.prompt_on_return(engine, client, user_id, now) if client is not None else None
+    if not was_away and prompted is None:
         if paused:
             return "You're not set as away. Your prompts are paused, though: `/airetro resume` turns them back on."
         return "You're not set as away, so there's nothing to end: your prompts come as usual."
     if client is not None:
         refresh_home(engine, client, user_id)
+    if prompted is not None:
+        return f"Welcome back: you're no longer away. {prompted}"
     if paused:
         return "Welcome back: you're no longer away. Your prompts are still paused: `/airetro resume` turns them on."
     return "Welcome back: you're no longer away, and you'll get the next weekly prompt."

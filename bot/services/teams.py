@@ -190,6 +190,8 @@ def change_schedule(engine: Engine, name: str, change: ScheduleChange) -> Team:
             value = getattr(change, field_name)
             if value is not None:
                 setattr(team, field_name, value)
+        if change.paused is not None:  # paused or resumed by hand: with no end date
+            team.paused_until = None
         session.add(team)
     return team
 

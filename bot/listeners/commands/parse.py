@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.day_input import DayError, DaySpec, parse_day
+from bot.day_input import DayError, DaySpec, example_day, parse_day
 from bot.formatting import clip, slack_escape
 from bot.parse_input import BadNumber, looks_numeric, whole_number
 
@@ -66,7 +66,10 @@ _SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _PLAIN_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,}$")
 _TOKEN = re.compile(r"<[^>]*>|\S+")
-AWAY_NEEDS_DATE = "Say until when: `/airetro away until 2026-12-07`; `/airetro pause` stops prompts with no end date."
+
+
+def away_needs_date() -> str:
+    return f"Say until when: `/airetro away until {example_day()}`; `/airetro pause` stops prompts with no end date."
 
 
 class UsageError(ValueError):
@@ -189,7 +192,7 @@ def _parse_subcommand(name: str, rest: list[str]) -> Parsed:
         return Parsed(name, mode=mode, team=_team_ref(rest, name))
     if name == "away":
         if not rest or rest[0].lower() != "until":
-            raise UsageError(AWAY_NEEDS_DATE)
+            raise UsageError(away_needs_date())
         return Parsed(name, until=_until(rest[1:], name))
     if name == "back":
         if rest:

@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 
 from bot import vocabulary as v
 from bot.blocks.home import HOME_BACK
-from bot.listeners.commands.parse import AWAY_NEEDS_DATE
-from bot.services import pausing, prompts, schedule, summaries
+from bot.listeners.commands.parse import away_needs_date
+from bot.services import pausing, prompts, schedule
 from bot.standin.inbound import view_block_actions_payload
 from storage.models import Delivery, Person, Team
 from tests.conftest import action_ids, block_texts, drain
@@ -28,14 +28,6 @@ AWAY_REPLY = (
     "Away until Mon 7 Dec: no prompts or reminders through that day. Your team sees only how many were away, "
     "never who. `/airetro back` if you're back sooner."
 )
-
-
-@pytest.fixture(autouse=True)
-def _away_ranked(monkeypatch):
-    """A week away reads back in ``/airetro me`` and on Home only once ``summaries._ANSWER_RANK`` ranks AWAY (that
-    module belongs to another part of this change); until then, it is ranked here. A no-op once it is there."""
-    if v.AWAY not in summaries._ANSWER_RANK:
-        monkeypatch.setitem(summaries._ANSWER_RANK, v.AWAY, len(summaries._ANSWER_RANK))
 
 
 def ask(sender, slack, user_id: str, text: str) -> str:
@@ -101,7 +93,7 @@ def test_a_bad_day_gets_a_hint_with_an_example_and_changes_nothing(engine, sende
     assert "Fri 20 Nov has passed, so nothing changed" in past and "`/airetro away until 2026-12-09`" in past
     too_far = ask(sender, slack, ADA, "away until 2028-01-10")
     assert "more than a year away, so nothing changed" in too_far and "`/airetro pause`" in too_far
-    assert AWAY_NEEDS_DATE in ask(sender, slack, ADA, "away")
+    assert away_needs_date() in ask(sender, slack, ADA, "away")
     assert _person(engine, ADA).away_until == date(2026, 12, 7), "the away set before is untouched"
 
 
@@ -288,3 +280,32 @@ def test_home_shows_a_week_away_as_away(engine, app, sender, slack, members, tea
     text = _home_text(members["ada"].open_home())
     assert "This week (week of 23 Nov): away" in text and "Week of 23 Nov: away" in text
     assert "pending" not in text
+
+
+def test_back_while_the_week_is_open_brings_its_prompt_now_and_no_reminder_on_top(
+    engine, app, sender, slack, team, midweek
+):
+    midweek.move_to("2026-11-22T18:00:00Z")  # Sunday evening: ada is off until Tuesday; grace's status says sick
+    ask(sender, slack, ADA, "away until 24 Nov")
+    slack.set_status(GRACE, "Out sick", ":face_with_thermometer:")
+    midweek.move_to("2026-11-23T09:30:00Z")  # Monday 10:30 in Berlin: the prompts go out
+    report = prompts.send_prompts(engine, app.client, team)
+    assert report.away == {ADA: v.AWAY_COMMAND, GRACE: v.AWAY_STATUS} and ADA not in report.sent
+
+    def prompts_in_dm(user_id: str) -> int:
+        return sum(1 for m in slack.channel_messages(slack.dm_channel(user_id))
+                   if (m.get("metadata") or {}).get("event_type") == prompts.PROMPT_EVENT)  # fmt: skip
+
+    assert prompts_in_dm(ADA) == prompts_in_dm(GRACE) == 0
+    midweek.move_to("2026-11-24T09:05:00Z")  # Tuesday 10:05 in Berlin, just after the reminders' time: grace is back
+    reply = ask(sender, slack, GRACE, "back")
+    assert "Welcome back" in reply and "Your prompt for the week of 23 Nov is in your DM." in reply
+    assert prompts_in_dm(GRACE) == 1 and _delivery(engine, GRACE).answer == v.PENDING
+    [reminded] = schedule.send_due_reminders(engine, app.client, team.id, datetime.now(UTC))
+    assert sorted(reminded.sent) == sorted([LINUS, MARGARET, KEN])  # grace was just prompted: no reminder on top
+    midweek.move_to("2026-11-25T08:00:00Z")  # Wednesday, after her last day away: ada says she is back
+    reply = ask(sender, slack, ADA, "back")
+    assert "Your prompt for the week of 23 Nov is in your DM." in reply
+    assert prompts_in_dm(ADA) == 1 and _delivery(engine, ADA).answer == v.PENDING
+    assert "You're not set as away" in ask(sender, slack, ADA, "back")  # twice: nothing more
+    assert prompts_in_dm(ADA) == 1
