@@ -76,6 +76,7 @@ TEAM_COLUMNS = (
     "week_of",
     "prompted",
     "answered",
+    "away",
     "respondents",
     "moments",
     "hours_saved",
@@ -252,8 +253,10 @@ def team_week_row(week: DigestFigures) -> list[object]:
     """One team-week's aggregate; below the threshold only the response counts are given."""
     if week.small_cohort:
         reason = f"fewer than {week.min_respondents} people asked: nothing shown, not even how many answered"
-        return [week.team, week.week, week_of(week.week), "", "", "", "", "", "", "", reason]
-    counts = [week.team, week.week, week_of(week.week), week.prompted, week.responded]
+        return [week.team, week.week, week_of(week.week), "", "", "", "", "", "", "", "", reason]
+    counts = [week.team, week.week, week_of(week.week), week.prompted, week.responded, week.away]
+    if week.everyone_away:
+        return [*counts, "", "", "", "", "", "everyone was away: no retro that week"]
     if week.suppressed:
         return [*counts, "", "", "", "", "", withheld_reason(week)]
     shown = [*counts, week.respondents, week.moments, number(week.hours_saved)]

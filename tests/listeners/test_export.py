@@ -174,8 +174,8 @@ def test_a_manager_also_gets_the_team_aggregate_with_thin_weeks_withheld(slack, 
     raw = kinds["team-aggregates"]["content"].decode("utf-8")
     rows = _read(kinds["team-aggregates"])
     assert list(rows[0]) == [
-        "team", "week", "week_of", "prompted", "answered", "respondents", "moments", "hours_saved", "tokens",
-        "cost_usd", "withheld",
+        "team", "week", "week_of", "prompted", "answered", "away", "respondents", "moments", "hours_saved",
+        "tokens", "cost_usd", "withheld",
     ]  # fmt: skip
     shown, withheld = rows
     team_tokens = 2 * (ADA_INPUT + GRACE_INPUT + LINUS_INPUT) + 6 * 1_000
@@ -185,6 +185,7 @@ def test_a_manager_also_gets_the_team_aggregate_with_thin_weeks_withheld(slack, 
         "week_of": "2026-11-09",  # the ISO week stays, with its Monday's date beside it
         "prompted": "5",
         "answered": "3",
+        "away": "0",
         "respondents": "3",
         "moments": "2",
         "hours_saved": "3",

@@ -151,6 +151,7 @@ def test_team_weeks_below_the_threshold_are_withheld_and_no_individual_appears()
         "week_of": "2026-11-16",
         "prompted": "4",
         "answered": "4",
+        "away": "0",
         "respondents": "3",
         "moments": "2",
         "hours_saved": "3",
@@ -162,3 +163,12 @@ def test_team_weeks_below_the_threshold_are_withheld_and_no_individual_appears()
     assert [rows[1][k] for k in ("respondents", "moments", "hours_saved", "tokens", "cost_usd")] == [""] * 5
     assert rows[1]["withheld"].startswith("fewer than 3 respondents")
     assert "secret" not in text and "U0X" not in text
+
+
+def test_the_away_are_a_count_and_a_week_everyone_was_away_says_so():
+    week = _team_week("2026-W47", [v.HELPED, v.HELPED, v.DIDNT_HELP, v.SKIPPED, v.AWAY, v.AWAY])
+    away = _team_week("2026-W48", [v.AWAY, v.AWAY, v.AWAY, v.AWAY])
+    rows = _rows(team_csv([week, away]))
+    assert (rows[0]["prompted"], rows[0]["answered"], rows[0]["away"]) == ("4", "4", "2")
+    assert (rows[1]["prompted"], rows[1]["answered"], rows[1]["away"]) == ("0", "0", "4")
+    assert rows[1]["withheld"] == "everyone was away: no retro that week" and rows[1]["tokens"] == ""
