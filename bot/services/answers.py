@@ -29,6 +29,7 @@ from bot.services.prompts import refresh_prompt
 from storage.engine import session_scope
 from storage.models import Moment, Team
 from storage.queries import cycles as cq
+from storage.queries import moments as mq
 from storage.queries import published as pq
 from storage.queries import teams as tq
 from storage.queries.cycles import DeliveryContext
@@ -156,7 +157,7 @@ def record_direct_moment(
         if week_closed(session, _direct_team(session, person.id, counts_in, week), week):
             raise Refused(closed_text(week))
         delivery = cq.direct_delivery(session, counts_in, week, person.id)
-        if cq.add_moment(session, delivery.id, view_id, fields) is None:
+        if mq.add_moment(session, delivery.id, view_id, fields) is None:
             return False
         cq.set_answer(session, delivery, v.HELPED)
         delivery_id = delivery.id
@@ -178,7 +179,7 @@ def record_choice(engine: Engine, client: WebClient, delivery_id: int, user_id: 
         if week_closed(session, ctx.team, ctx.week):
             raise Refused(closed_text(ctx.week))
         delivery = cq.get_delivery(session, delivery_id)
-        if cq.moments_for(session, delivery_id):
+        if mq.moments_for(session, delivery_id):
             return False  # moments already logged this week: the answer stays "helped"
         changed = cq.set_answer(session, delivery, answer)
     if changed:
@@ -205,7 +206,7 @@ def record_moment(
     with session_scope(engine) as session:
         if week_closed(session, ctx.team, ctx.week):
             raise Refused(closed_text(ctx.week))
-        moment = cq.add_moment(session, delivery_id, view_id, fields)
+        moment = mq.add_moment(session, delivery_id, view_id, fields)
         if moment is None:
             return False
         cq.set_answer(session, cq.get_delivery(session, delivery_id), v.HELPED)
@@ -221,10 +222,10 @@ def fields_of(moment: Moment) -> dict[str, str | None]:
     return {name: getattr(moment, name) for name in FIELDS}
 
 
-def _own_open_moment(session: Session, moment_id: int, user_id: str) -> cq.MomentContext:
+def _own_open_moment(session: Session, moment_id: int, user_id: str) -> mq.MomentContext:
     """The moment if ``user_id`` wrote it and its week is open; ``Refused`` otherwise (the person behind the
     click is checked, not only the id in the button)."""
-    ctx = cq.moment_context(session, moment_id)
+    ctx = mq.moment_context(session, moment_id)
     if ctx is None:
         raise Refused(GONE)
     if ctx.person.slack_user_id != user_id:
@@ -263,7 +264,7 @@ def apply_edit(engine: Engine, moment_id: int, user_id: str, was: str, fields: M
         wanted = {name: fields.get(name) for name in FIELDS}
         if now == wanted:
             return None  # a retry of this very submission (or nothing changed)
-        if fingerprint(now) != was or not cq.update_moment(session, moment_id, now, wanted):
+        if fingerprint(now) != was or not mq.update_moment(session, moment_id, now, wanted):
             raise Refused(CHANGED_MEANWHILE)  # edited from another form meanwhile (or a moment ago, elsewhere)
         return ctx.delivery.id
 
@@ -280,13 +281,13 @@ def remove_moment(engine: Engine, client: WebClient, moment_id: int, user_id: st
     The last moment of a week gone, the week is unanswered again (not "helped" with nothing logged).
     """
     with session_scope(engine) as session:
-        if cq.moment_context(session, moment_id) is None:
+        if mq.moment_context(session, moment_id) is None:
             return False  # deleted already: a retry, a double click
         ctx = _own_open_moment(session, moment_id, user_id)
-        if not cq.delete_moment(session, moment_id):
+        if not mq.delete_moment(session, moment_id):
             return False
         delivery = cq.get_delivery(session, ctx.delivery.id)
-        if not cq.moments_for(session, delivery.id):  # unanswered again; away again if they were never prompted
+        if not mq.moments_for(session, delivery.id):  # unanswered again; away again if they were never prompted
             cq.set_answer(session, delivery, v.AWAY if delivery.state == "away" else v.PENDING)
         delivery_id = delivery.id
     refresh_prompt(engine, client, delivery_id)
@@ -308,7 +309,7 @@ def open_weeks(engine: Engine, user_id: str, team: Team, now: datetime | None = 
             if week_closed(session, ctx.team, ctx.week, now):
                 continue
             moments = tuple(
-                LoggedMoment(m.outcome, m.what, m.time_saved, m.id) for m in cq.moments_for(session, ctx.delivery.id)
+                LoggedMoment(m.outcome, m.what, m.time_saved, m.id) for m in mq.moments_for(session, ctx.delivery.id)
             )
             out.append(MomentsWeek(ctx.team.name, ctx.week, ctx.delivery.answer, moments))
         return out

@@ -37,6 +37,7 @@ from storage.engine import session_scope
 from storage.models import Delivery, Person, Team
 from storage.queries import cycles as cq
 from storage.queries import digests as dq
+from storage.queries import moments as mq
 from storage.queries import published as pq
 from storage.queries import teams as tq
 from storage.queries.usage import token_summaries
@@ -76,7 +77,7 @@ def prompt_message(session: Session, delivery_id: int) -> list[Block]:
     tokens = token_line_for(session, ctx.person.id, ctx.week)
     if ctx.delivery.answer == PENDING:
         return prompt_blocks(ctx.team.name, ctx.week, delivery_id, tokens)
-    moments = [LoggedMoment(m.outcome, m.what, m.time_saved, m.id) for m in cq.moments_for(session, delivery_id)]
+    moments = [LoggedMoment(m.outcome, m.what, m.time_saved, m.id) for m in mq.moments_for(session, delivery_id)]
     return answered_blocks(ctx.team.name, ctx.week, delivery_id, tokens, ctx.delivery.answer, moments)
 
 

@@ -19,6 +19,7 @@ from storage.engine import session_scope
 from storage.models import Delivery, Person, Team
 from storage.queries import cycles as cq
 from storage.queries import digests as dq
+from storage.queries import reminders as rq
 
 log = logging.getLogger(__name__)
 REMINDER_EVENT = "airetro_reminder"
@@ -50,28 +51,28 @@ def send_reminders(
     report = ReminderReport(team=team.name, week=week)
     by_id = {p.id: p for p in people}
     with session_scope(engine) as session:
-        unsettled = cq.unsettled_reminders(
+        unsettled = rq.unsettled_reminders(
             session, team.id, week, list(by_id), now - dq.CLAIM_LEASE, now - dq.SETTLE_AFTER, now
         )
-        candidates = cq.reminder_candidates(session, team.id, week, list(by_id))
+        candidates = rq.reminder_candidates(session, team.id, week, list(by_id))
     if candidates:
         candidates = _leave_out_away(engine, client, team, candidates, by_id, now, report)
     try:
         for delivery in unsettled:
             since = delivery.reminded_at.replace(tzinfo=delivery.reminded_at.tzinfo or UTC)
             with session_scope(engine) as session:
-                if not cq.take_over_reminder(session, delivery, now):
+                if not rq.take_over_reminder(session, delivery, now):
                     continue
             ts = _find_reminder(client, delivery, since)
             if ts is not None:
                 with session_scope(engine) as session:
-                    cq.mark_reminder(session, delivery.id, "sent", ts)
+                    rq.mark_reminder(session, delivery.id, "sent", ts)
                 report.sent.append(by_id[delivery.person_id].slack_user_id)
                 continue
             _remind(engine, client, team, week, delivery, by_id[delivery.person_id], now, report)
         for delivery in candidates:
             with session_scope(engine) as session:
-                if not cq.claim_reminder(session, delivery.id, now):
+                if not rq.claim_reminder(session, delivery.id, now):
                     continue
             _remind(engine, client, team, week, delivery, by_id[delivery.person_id], now, report)
     except _Stop as stop:
@@ -134,17 +135,17 @@ def _remind(
     )
     if result.posted:
         with session_scope(engine) as session:
-            cq.mark_reminder(session, delivery.id, "sent", result.ts)
+            rq.mark_reminder(session, delivery.id, "sent", result.ts)
         report.sent.append(person.slack_user_id)
         return
     if result.outcome == "unknown":  # maybe in the DM: settled from the next minute on, never resent blind
         with session_scope(engine) as session:
-            cq.mark_reminder(session, delivery.id, "unknown")
+            rq.mark_reminder(session, delivery.id, "unknown")
         raise _Stop(f"Slack did not confirm a reminder ({result.error})")
     if result.error in ("ratelimited", "cannot reach Slack"):  # certainly not sent: the claim goes back
         with session_scope(engine) as session:
-            cq.mark_reminder(session, delivery.id, None)
+            rq.mark_reminder(session, delivery.id, None)
         raise _Stop(result.error)
     with session_scope(engine) as session:
-        cq.mark_reminder(session, delivery.id, "failed")
+        rq.mark_reminder(session, delivery.id, "failed")
     report.failed[person.slack_user_id] = result.error

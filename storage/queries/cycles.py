@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -206,86 +205,6 @@ def mark_unknown(session: Session, delivery_id: int) -> None:
     session.execute(update(Delivery).where(Delivery.id == delivery_id).values(state="unknown"))
 
 
-def reminder_candidates(session: Session, team_id: int, week: str, person_ids: list[int]) -> list[Delivery]:
-    """Deliveries of ``week`` to ``person_ids`` that went out, are unanswered and had no reminder yet."""
-    return _reminders(session, team_id, week, person_ids, Delivery.reminder_state.is_(None))
-
-
-def unsettled_reminders(
-    session: Session,
-    team_id: int,
-    week: str,
-    person_ids: list[int],
-    claimed_before: datetime,
-    unknown_before: datetime,
-    now: datetime | None = None,
-) -> list[Delivery]:
-    """Unanswered deliveries whose reminder may or may not be in the DM: its sender died (``claimed`` before
-    ``claimed_before``, or by a process that stopped beating) or Slack's answer was lost (``unknown`` before
-    ``unknown_before``)."""
-    return _reminders(
-        session, team_id, week, person_ids,
-        or_(
-            and_(
-                Delivery.reminder_state == "claimed",
-                or_(
-                    Delivery.reminded_at < claimed_before,
-                    liveness.owner_dead(Delivery.reminder_by, now or datetime.now(UTC)),
-                ),
-            ),
-            and_(Delivery.reminder_state == "unknown", Delivery.reminded_at < unknown_before),
-        ),
-    )  # fmt: skip
-
-
-def _reminders(session: Session, team_id: int, week: str, person_ids: list[int], which: object) -> list[Delivery]:
-    query = (
-        select(Delivery)
-        .join(Cycle, Cycle.id == Delivery.cycle_id)
-        .where(
-            Cycle.team_id == team_id,
-            Cycle.week == week,
-            Delivery.person_id.in_(person_ids),
-            Delivery.state == "sent",
-            Delivery.answer == "pending",
-            which,
-        )
-    )
-    return list(session.exec(query))
-
-
-def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
-    """Claim the one reminder of a delivery; False if it was claimed already (or answered meanwhile)."""
-    result = session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.reminder_state.is_(None), Delivery.answer == "pending")
-        .values(reminder_state="claimed", reminded_at=now, reminder_by=liveness.current(session))
-        .returning(Delivery.id)
-    ).first()
-    return result is not None
-
-
-def take_over_reminder(session: Session, delivery: Delivery, now: datetime) -> bool:
-    """Become the one settling a delivery's stale or unknown reminder; False if another process did first."""
-    result = session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id == delivery.id,
-            Delivery.reminder_state == delivery.reminder_state,
-            Delivery.reminded_at == delivery.reminded_at,
-        )
-        .values(reminder_state="claimed", reminded_at=now, reminder_by=liveness.current(session))
-        .returning(Delivery.id)
-    ).first()
-    return result is not None
-
-
-def mark_reminder(session: Session, delivery_id: int, state: str | None, message_ts: str | None = None) -> None:
-    session.execute(
-        update(Delivery).where(Delivery.id == delivery_id).values(reminder_state=state, reminder_ts=message_ts)
-    )
-
-
 def sent_count(session: Session, team_id: int, week: str) -> int:
     """How many members of the team were asked for ``week`` (prompted, or logged on their own), the away left
     out (someone away who logged all the same counts): a week everyone was away in has no digest."""
@@ -311,7 +230,7 @@ class DeliveryContext:
     week: str
 
 
-def _with_context(*first: type) -> Select:
+def with_context(*first: type) -> Select:
     """``first`` (Delivery, or Moment joined to it) with each delivery's person, team and cycle."""
     query = select(*first, Delivery, Person, Team, Cycle)
     if first:
@@ -324,7 +243,7 @@ def _with_context(*first: type) -> Select:
 
 
 def delivery_context(session: Session, delivery_id: int) -> DeliveryContext | None:
-    row = session.exec(_with_context().where(Delivery.id == delivery_id)).first()
+    row = session.exec(with_context().where(Delivery.id == delivery_id)).first()
     if row is None:
         return None
     delivery, person, team, cycle = row
@@ -346,23 +265,6 @@ def set_answer(session: Session, delivery: Delivery, answer: str) -> bool:
         return False
     delivery.answer, delivery.answered_at = answer, now
     return True
-
-
-def add_moment(session: Session, delivery_id: int, view_id: str, fields: Mapping[str, str | None]) -> Moment | None:
-    """Store a logged moment once per Slack view; None when this view was already stored."""
-    result = session.execute(
-        dialect.insert(session, Moment)
-        .values(delivery_id=delivery_id, view_id=view_id, created_at=datetime.now(UTC), **fields)
-        .on_conflict_do_nothing(index_elements=["view_id"])
-        .returning(Moment.id)
-    ).first()
-    if result is None:
-        return None
-    return session.exec(select(Moment).where(Moment.view_id == view_id)).one()
-
-
-def moments_for(session: Session, delivery_id: int) -> list[Moment]:
-    return list(session.exec(select(Moment).where(Moment.delivery_id == delivery_id).order_by(Moment.id)))
 
 
 @dataclass(frozen=True)
@@ -395,45 +297,9 @@ def cohort_weeks(session: Session, team_id: int, week: str) -> list[MemberWeek]:
 # -- changing one's mind: a logged moment edited or deleted ---------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MomentContext:
-    moment: Moment
-    delivery: Delivery
-    person: Person
-    team: Team
-    week: str
-
-
-def moment_context(session: Session, moment_id: int) -> MomentContext | None:
-    """A moment with its delivery, its author and the team-week it counts in; None if there is no such moment."""
-    row = session.exec(_with_context(Moment).where(Moment.id == moment_id)).first()
-    if row is None:
-        return None
-    moment, delivery, person, team, cycle = row
-    return MomentContext(moment=moment, delivery=delivery, person=person, team=team, week=cycle.week)
-
-
-def update_moment(
-    session: Session, moment_id: int, was: Mapping[str, str | None], fields: Mapping[str, str | None]
-) -> bool:
-    """Set a moment's ``fields`` if it still holds ``was`` (one conditional UPDATE: of two edits made from the
-    same form, or a retried one, only the first changes it); True when it changed."""
-    unchanged = [getattr(Moment, name).is_not_distinct_from(value) for name, value in was.items()]
-    result = session.execute(
-        update(Moment).where(Moment.id == moment_id, *unchanged).values(**fields).returning(Moment.id)
-    ).first()
-    return result is not None
-
-
-def delete_moment(session: Session, moment_id: int) -> bool:
-    """Delete a moment; False when it was gone already (a second click, a retried delivery)."""
-    result = session.execute(delete(Moment).where(Moment.id == moment_id).returning(Moment.id)).first()
-    return result is not None
-
-
 def open_deliveries(session: Session, person_id: int, weeks: list[str]) -> list[DeliveryContext]:
     """The person's deliveries of ``weeks`` (at most one a week, in whichever team), with team and week."""
     rows = session.exec(
-        _with_context().where(Delivery.person_id == person_id, Delivery.week.in_(weeks)).order_by(Delivery.week.desc())
+        with_context().where(Delivery.person_id == person_id, Delivery.week.in_(weeks)).order_by(Delivery.week.desc())
     ).all()
     return [DeliveryContext(delivery=d, person=p, team=t, week=c.week) for d, p, t, c in rows]
