@@ -51,7 +51,10 @@ _AWAY_TEXT = re.compile(
     re.IGNORECASE,
 )
 _GREETINGS = re.compile(r"\b(happy|merry) holidays?\b", re.IGNORECASE)  # a season's greeting, not leave
-USERS_INFO_UP_TO = 50  # a group larger than this is read from users.list pages
+# A group larger than this is read from users.list pages (Tier 2, about 20 a minute, 200 people a page) rather than
+# one users.info each (Tier 4, about 100 a minute): at most a minute of users.info, and beyond that the pages are
+# fewer minutes for any workspace up to 40 times the group (benchmarks/away_lookup.py).
+USERS_INFO_UP_TO = 100
 USERS_LIST_PAGE = 200
 
 
