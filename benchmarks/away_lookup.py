@@ -3,10 +3,11 @@
     .venv/bin/python benchmarks/away_lookup.py [--members 200,2000,10000] [--workspace 12000]
 
 Against the local Slack stand-in (a workspace of ``--workspace`` people, 5% of them with an away status), for
-teams of each size, spread over the workspace (so ``users.list`` reads every page): how many Slack calls and how long ``away_now`` takes, the way it chooses (``users.info`` per
-member up to ``USERS_INFO_UP_TO``, ``users.list`` pages above), side by side with the other way. The calls are
-what matters at Slack's rate limits (``users.info`` is Tier 4, about 100 a minute; ``users.list`` Tier 2, about
-20 a minute, 200 people a page), so the last column estimates the minutes at those limits. Not a test: nothing
+teams of each size, spread over the workspace (so ``users.list`` reads every page): how many Slack calls and how
+long ``away_now`` takes, the way it chooses (``users.info`` per member up to ``USERS_INFO_UP_TO``, ``users.list``
+pages above), side by side with the other way. The calls are what matters at Slack's rate limits (``users.info``
+is Tier 4, about 100 a minute; ``users.list`` Tier 2, about 20 a minute, 200 people a page), so the last column
+estimates the minutes at those limits. Not a test: nothing
 here passes or fails.
 """
 
