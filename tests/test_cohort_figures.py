@@ -246,14 +246,14 @@ def test_members_away_add_up_alike_out_of_the_rate_and_of_either_side(engine):
     with Session(engine) as session:
         cycle = session.exec(select(Cycle).where(Cycle.team_id == team.id)).one()
         deliveries = session.exec(select(Delivery).where(Delivery.cycle_id == cycle.id).order_by(Delivery.id)).all()
-        assert cq.mark_away(session, deliveries[-1].id, v.AWAY_STATUS)
-        assert not cq.mark_away(session, deliveries[3].id, v.AWAY_STATUS)  # an answer always wins
+        assert cq.mark_away(session, {deliveries[-1].id: v.AWAY_STATUS}) == {deliveries[-1].id}
+        assert not cq.mark_away(session, {deliveries[3].id: v.AWAY_STATUS})  # an answer always wins
         holiday = Person(slack_user_id=f"U{next(_serial):04d}HOLI")
         session.add(holiday)
         session.flush()
         session.add(TokenSummary(person_id=holiday.id, week=WEEK, tokens=7_000_000, cost_usd=70.0,
                                  sources="anthropic", updated_at=NOW))  # fmt: skip
-        assert cq.claim_away(session, cycle.id, holiday.id, WEEK, v.AWAY_HOLIDAY)
+        assert cq.claim_away(session, cycle.id, WEEK, {holiday.id: v.AWAY_HOLIDAY}) == {holiday.id}
         session.commit()
         in_sql = figures_of(team.name, WEEK, cohort_totals(session, team.id, WEEK, **COUNTED), 3)
         in_python = compute_digest(team.name, WEEK, cohort_data(session, team.id, WEEK), 3)

@@ -79,7 +79,7 @@ def go_away(
         person.away_until = day
         session.add(person)
         delivery = cq.week_delivery(session, person.id, week_key(today))
-        this_week = delivery is not None and cq.mark_away(session, delivery.id, v.AWAY_COMMAND)
+        this_week = delivery is not None and bool(cq.mark_away(session, {delivery.id: v.AWAY_COMMAND}))
     if client is not None:
         refresh_home(engine, client, user_id)
     text = (

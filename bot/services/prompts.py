@@ -164,9 +164,8 @@ def _leave_out_away(
     if not away:
         return pending
     with session_scope(engine) as session:
-        for person in pending:
-            if person.id in away and cq.claim_away(session, cycle_id, person.id, week, away[person.id]):
-                report.away[person.slack_user_id] = away[person.id]
+        recorded = cq.claim_away(session, cycle_id, week, away)
+    report.away.update({p.slack_user_id: away[p.id] for p in pending if p.id in recorded})
     return [p for p in pending if p.id not in away]
 
 

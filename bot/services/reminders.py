@@ -93,10 +93,10 @@ def _leave_out_away(
     away = away_now(client, team, [by_id[d.person_id] for d in candidates], now)
     if not away:
         return candidates
+    reasons = {d.id: away[d.person_id] for d in candidates if d.person_id in away}
     with session_scope(engine) as session:
-        for delivery in candidates:
-            if delivery.person_id in away and cq.mark_away(session, delivery.id, away[delivery.person_id]):
-                report.away[by_id[delivery.person_id].slack_user_id] = away[delivery.person_id]
+        changed = cq.mark_away(session, reasons)
+    report.away.update({by_id[d.person_id].slack_user_id: reasons[d.id] for d in candidates if d.id in changed})
     return [d for d in candidates if d.person_id not in away]
 
 

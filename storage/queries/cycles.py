@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -73,38 +74,46 @@ def direct_delivery(session: Session, team_id: int, week: str, person_id: int) -
     return week_delivery(session, person_id, week)
 
 
-def claim_away(session: Session, cycle_id: int, person_id: int, week: str, reason: str) -> bool:
-    """Record the member as away for the cycle (state and answer ``away``, no DM); False when they already have
-    this week's delivery, in this team or another (then nothing changes)."""
+CHUNK = 1_000  # rows a statement writes at most (SQLite takes up to 32,766 parameters in one)
+
+
+def claim_away(session: Session, cycle_id: int, week: str, reasons: Mapping[int, str]) -> set[int]:
+    """Record each of ``reasons``' people (person id → why) as away for the cycle: state and answer ``away``, no
+    DM. Returns those recorded; someone who already has this week's delivery, in this team or another, is not."""
     now = datetime.now(UTC)
-    result = session.execute(
-        dialect.insert(session, Delivery)
-        .values(
-            cycle_id=cycle_id,
-            person_id=person_id,
-            week=week,
-            state="away",
-            answer="away",
-            away_reason=reason,
-            claimed_at=now,
-            answered_at=now,
+    rows = [
+        {"cycle_id": cycle_id, "person_id": person_id, "week": week, "state": "away", "answer": "away",
+         "away_reason": reason, "claimed_at": now, "answered_at": now}
+        for person_id, reason in reasons.items()
+    ]  # fmt: skip
+    recorded: set[int] = set()
+    for start in range(0, len(rows), CHUNK):
+        inserted = session.execute(
+            dialect.insert(session, Delivery)
+            .values(rows[start : start + CHUNK])
+            .on_conflict_do_nothing()
+            .returning(Delivery.person_id)
         )
-        .on_conflict_do_nothing()
-        .returning(Delivery.id)
-    ).first()
-    return result is not None
+        recorded.update(person_id for (person_id,) in inserted)
+    return recorded
 
 
-def mark_away(session: Session, delivery_id: int, reason: str) -> bool:
-    """Count a prompted member who has not answered as away (their reminder is not sent); False when they have
-    answered meanwhile (an answer always wins) or were counted away already."""
-    result = session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.answer == "pending")
-        .values(answer="away", away_reason=reason, answered_at=datetime.now(UTC))
-        .returning(Delivery.id)
-    ).first()
-    return result is not None
+def mark_away(session: Session, reasons: Mapping[int, str]) -> set[int]:
+    """Count prompted members who have not answered as away (no reminder is sent), by delivery id → why. Returns
+    the deliveries changed: not those answered meanwhile (an answer always wins) or counted away already."""
+    now = datetime.now(UTC)
+    changed: set[int] = set()
+    for reason in set(reasons.values()):
+        ids = [delivery_id for delivery_id, why in reasons.items() if why == reason]
+        for start in range(0, len(ids), CHUNK):
+            updated = session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids[start : start + CHUNK]), Delivery.answer == "pending")
+                .values(answer="away", away_reason=reason, answered_at=now)
+                .returning(Delivery.id)
+            )
+            changed.update(delivery_id for (delivery_id,) in updated)
+    return changed
 
 
 def take_back(session: Session, delivery_id: int) -> str | None:

@@ -405,9 +405,9 @@ def act(world: World, data: st.DataObject, action: str, team_name: str) -> None:
             existing = cq.week_delivery(session, person.id, week)
             reason = data.draw(st.sampled_from([v.AWAY_COMMAND, v.AWAY_STATUS, v.AWAY_HOLIDAY]), label="why")
             if existing is None:
-                cq.claim_away(session, cq.get_or_create_cycle(session, team.id, week).id, person.id, week, reason)
+                cq.claim_away(session, cq.get_or_create_cycle(session, team.id, week).id, week, {person.id: reason})
             else:  # nothing changes once they answered (an answer always wins)
-                cq.mark_away(session, existing.id, reason)
+                cq.mark_away(session, {existing.id: reason})
 
 
 @settings(
