@@ -102,6 +102,7 @@ def test_away_by_command_and_by_status_get_no_prompt_no_reminder_and_count_as_aw
     assert dm_counts(slack, users) == {n: int(n in prompted) for n in NAMES}  # nobody prompted late
 
 
+@pytest.mark.sqlite_only("the same answer path as any log")
 def test_a_status_away_person_who_logs_anyway_counts_as_a_respondent(engine, slack, users, members, clock, start):
     ids = {u.name: u.id for u in users}
     make_team(engine, users, "Europe/Berlin", reminder_hours=24)
@@ -123,6 +124,7 @@ def test_a_status_away_person_who_logs_anyway_counts_as_a_respondent(engine, sla
         assert (delivery.answer, delivery.state) == (HELPED, "away")  # never prompted, answered all the same
 
 
+@pytest.mark.sqlite_only("when prompts go out: no SQL of its own")
 def test_a_prompt_day_that_is_a_public_holiday_moves_to_the_next_working_day(engine, slack, users, clock, start):
     make_team(engine, users, "Europe/London", reminder_hours=24)
     _set_holidays(engine, "GB")
