@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.cli import main
 from bot.formatting import week_label
 from bot.standin.web_api import FakeUser
+from tests.cli import run
 from tests.conftest import CHANNEL, SIGNING_SECRET, TOKEN
 
 OTHER_CHANNEL = "C0OTHER01"
@@ -36,13 +36,6 @@ def env(monkeypatch, tmp_path, slack, users):
     slack.users[GONE.id] = GONE
     slack.users[ROBOT.id] = ROBOT
     return monkeypatch
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def create(capsys, *people: str, channel: str = CHANNEL, extra: tuple[str, ...] = ()) -> tuple[int, str, str]:

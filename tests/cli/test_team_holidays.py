@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from bot.cli import main
 from storage.engine import make_engine, session_scope
 from storage.queries import teams as tq
+from tests.cli import run
 from tests.conftest import CHANNEL, TOKEN
 
 BAD_COUNTRY = (
@@ -27,13 +27,6 @@ def env(monkeypatch, tmp_path, slack, users):
     monkeypatch.setenv("SLACK_API_URL", slack.url)
     slack.channels[CHANNEL] = [u.id for u in users]
     return monkeypatch
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def create(capsys, users, *extra: str) -> tuple[int, str, str]:
